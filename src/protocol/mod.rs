@@ -1,5 +1,5 @@
 //! Gazette's wire protocol: generated messages and gRPC stubs, plus pure
-//! helpers (label selectors, validation, fragment names).
+//! helpers (label selectors, validation, fragment names). Nothing here does I/O.
 
 #[allow(clippy::all, missing_docs)]
 mod generated {
@@ -7,3 +7,8 @@ mod generated {
 }
 
 pub use generated::*;
+
+pub mod fragment;
+pub mod journal;
+pub mod label;
+pub mod validate;

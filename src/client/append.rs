@@ -1,0 +1,1 @@
+//! Client: append (to be written).

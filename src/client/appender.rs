@@ -1,0 +1,1 @@
+//! Client: appender (to be written).

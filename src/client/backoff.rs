@@ -1,0 +1,1 @@
+//! Client: backoff (to be written).

@@ -1,0 +1,1 @@
+//! Client: codecs (to be written).

@@ -1,0 +1,1 @@
+//! Client: config (to be written).

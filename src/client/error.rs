@@ -1,0 +1,1 @@
+//! Client: error (to be written).

@@ -1,0 +1,1 @@
+//! Client: fragment_reader (to be written).

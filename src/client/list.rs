@@ -1,0 +1,1 @@
+//! Client: list (to be written).

@@ -1,0 +1,17 @@
+//! The async Rust client. Module names follow the Go package
+//! `go.gazette.dev/core/broker/client` so its users find each thing where they
+//! expect it.
+
+pub mod append;
+pub mod appender;
+pub mod backoff;
+pub mod codecs;
+pub mod config;
+pub mod error;
+pub mod fragment_reader;
+pub mod list;
+pub mod polled_list;
+pub mod reader;
+pub mod retry_reader;
+pub mod route_cache;
+pub mod router;

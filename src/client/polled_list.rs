@@ -1,0 +1,1 @@
+//! Client: polled_list (to be written).

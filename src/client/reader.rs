@@ -1,0 +1,1 @@
+//! Client: reader (to be written).

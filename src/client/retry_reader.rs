@@ -1,0 +1,1 @@
+//! Client: retry_reader (to be written).

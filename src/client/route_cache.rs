@@ -1,0 +1,1 @@
+//! Client: route_cache (to be written).

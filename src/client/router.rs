@@ -1,0 +1,1 @@
+//! Client: router (to be written).

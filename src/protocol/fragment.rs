@@ -1,0 +1,1 @@
+//! Protocol helpers: fragment (to be written).

@@ -1,0 +1,1 @@
+//! Protocol helpers: journal (to be written).

@@ -1,0 +1,1 @@
+//! Protocol helpers: label (to be written).

@@ -1,0 +1,1 @@
+//! Protocol helpers: validate (to be written).
