@@ -5,6 +5,7 @@
 pub mod append;
 pub mod appender;
 pub mod backoff;
+mod checks;
 pub mod codecs;
 pub mod config;
 pub mod error;
