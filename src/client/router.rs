@@ -369,3 +369,120 @@ fn check_endpoint(endpoint: &str) -> Result<Endpoint> {
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(zone: &str, suffix: &str) -> ProcessId {
+        ProcessId {
+            zone: zone.into(),
+            suffix: suffix.into(),
+        }
+    }
+
+    fn route(primary: i32) -> Route {
+        Route {
+            members: vec![id("a", "one"), id("b", "two"), id("c", "three")],
+            primary,
+            endpoints: vec![
+                "http://127.0.0.1:1001".into(),
+                "http://127.0.0.1:1002".into(),
+                "http://127.0.0.1:1003".into(),
+            ],
+        }
+    }
+
+    fn client(zone: &str) -> Client {
+        Client::new(ClientConfig::new("http://127.0.0.1:1000").with_zone(zone)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn primary_is_pinned_when_required() {
+        let client = client("c");
+        client.update_route("j/x", &route(1));
+        let dispatch = client.journal_client_for("j/x", true).unwrap();
+        assert_eq!(dispatch.endpoint, "http://127.0.0.1:1002");
+        assert_eq!(dispatch.member, Some(id("b", "two")));
+        assert!(!dispatch.is_local);
+    }
+
+    #[tokio::test]
+    async fn reads_prefer_local_zone_then_connected_then_route_order() {
+        let client = client("c");
+        client.update_route("j/x", &route(1));
+        let dispatch = client.journal_client_for("j/x", false).unwrap();
+        assert_eq!(dispatch.endpoint, "http://127.0.0.1:1003");
+        assert!(dispatch.is_local);
+
+        let client = self::client("");
+        client.update_route("j/x", &route(-1));
+        let first = client.journal_client_for("j/x", false).unwrap();
+        assert_eq!(first.endpoint, "http://127.0.0.1:1001", "ties: route order");
+        // Mark member two's connection as connected: it's now preferred.
+        let conn = client.conn("http://127.0.0.1:1002").unwrap();
+        conn.connected.store(true, Ordering::Relaxed);
+        let chosen = client.journal_client_for("j/x", false).unwrap();
+        assert_eq!(chosen.endpoint, "http://127.0.0.1:1002");
+    }
+
+    #[tokio::test]
+    async fn unavailable_invalidates_route_and_avoids_member() {
+        let client = client("");
+        client.update_route("j/x", &route(0));
+        let dispatch = client.journal_client_for("j/x", true).unwrap();
+        assert_eq!(dispatch.endpoint, "http://127.0.0.1:1001");
+        client.report_error(
+            Some("j/x"),
+            &dispatch,
+            &Error::Grpc(tonic::Status::unavailable("down")),
+        );
+        let next = client.journal_client_for("j/x", true).unwrap();
+        assert!(next.is_default(), "route forgotten: default endpoint");
+        assert_eq!(next.endpoint, "http://127.0.0.1:1000");
+        let stats = client.stats().snapshot();
+        assert_eq!((stats.route_cache_hits, stats.route_cache_misses), (1, 1));
+
+        // Re-learned, the failed primary is skipped for a while.
+        client.update_route("j/x", &route(0));
+        let next = client.journal_client_for("j/x", true).unwrap();
+        assert!(next.is_default());
+        assert!(
+            client.route_cache().get("j/x").is_none(),
+            "and forgotten again"
+        );
+        client.update_route("j/x", &route(0));
+        let read = client.journal_client_for("j/x", false).unwrap();
+        assert_eq!(read.endpoint, "http://127.0.0.1:1002");
+    }
+
+    #[tokio::test]
+    async fn default_endpoints_rotate_on_unavailable() {
+        let config =
+            ClientConfig::new("http://127.0.0.1:1000").with_endpoint("http://127.0.0.1:999");
+        let client = Client::new(config).unwrap();
+        let first = client.default_client().unwrap();
+        assert_eq!(first.endpoint, "http://127.0.0.1:1000");
+        let unavailable = Error::Grpc(tonic::Status::unavailable("down"));
+        client.report_error(None, &first, &unavailable);
+        client.report_error(None, &first, &unavailable);
+        assert_eq!(
+            client.default_client().unwrap().endpoint,
+            "http://127.0.0.1:999"
+        );
+    }
+
+    #[test]
+    fn bad_endpoints_are_refused() {
+        assert!(matches!(
+            Client::connect("not a url"),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(Client::connect("ftp://host:1").is_err());
+        assert!(Client::new(ClientConfig {
+            endpoints: vec![],
+            ..ClientConfig::new("http://x:1")
+        })
+        .is_err());
+    }
+}
