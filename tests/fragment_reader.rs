@@ -3,14 +3,13 @@
 //! file transport, plus `http://` fetches from a small local HTTP server.
 
 use std::convert::Infallible;
-use std::io::{self, Write};
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use gazette::client::fragment_reader::{
-    open_fragment_url, FragmentReader, FragmentTransport, DID_NOT_READ_EXPECTED_EOF,
-};
+use gazette::client::fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
+use gazette::client::Error;
 use gazette::protocol::{CompressionCodec, Fragment};
 use http_body_util::Full;
 use hyper::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
@@ -47,7 +46,7 @@ fn fixture_root() -> (tempfile::TempDir, FragmentTransport) {
 const FIXTURE_URL: &str = "file:///a/journal/fixture.gz";
 
 /// Reads to the end; returns the bytes and the terminal error, if any.
-async fn drain(reader: &mut FragmentReader) -> (Vec<u8>, Option<io::Error>) {
+async fn drain(reader: &mut FragmentReader) -> (Vec<u8>, Option<Error>) {
     let mut out = Vec::new();
     let mut buf = [0u8; 3];
     loop {
@@ -110,8 +109,7 @@ async fn content_shorter_than_the_fragment_is_an_unexpected_eof() {
     .unwrap();
     let (got, err) = drain(&mut reader).await;
     assert_eq!(got, b"hello, world!!!");
-    let err = err.expect("an error");
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    assert!(matches!(err, Some(Error::UnexpectedEof)), "{err:?}");
     assert_eq!(reader.offset(), 120);
 }
 
@@ -128,10 +126,9 @@ async fn content_longer_than_the_fragment_is_truncated_then_an_error() {
     .unwrap();
     let (got, err) = drain(&mut reader).await;
     assert_eq!(got, b"hello, worl");
-    assert_eq!(
-        err.expect("an error").to_string(),
-        DID_NOT_READ_EXPECTED_EOF
-    );
+    let err = err.expect("an error");
+    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
+    assert_eq!(err.to_string(), "did not read EOF at expected Fragment.End");
     assert_eq!(reader.offset(), 116);
 
     // Same through zero-copy chunks.
@@ -146,7 +143,7 @@ async fn content_longer_than_the_fragment_is_truncated_then_an_error() {
     let chunk = reader.next_chunk(1 << 20).await.unwrap().unwrap();
     assert_eq!(&chunk[..], b"XXXXXhello, worl");
     let err = reader.next_chunk(1 << 20).await.unwrap_err();
-    assert_eq!(err.to_string(), DID_NOT_READ_EXPECTED_EOF);
+    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
 }
 
 #[tokio::test]
@@ -162,7 +159,7 @@ async fn discarding_past_the_content_fails_at_open() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    assert!(matches!(err, Error::UnexpectedEof), "{err:?}");
 }
 
 #[tokio::test]
@@ -181,7 +178,7 @@ async fn missing_file_is_404_not_found() {
         err.to_string(),
         r#"!OK fetching (404 Not Found, "file:///a/journal/missing.gz")"#
     );
-    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    assert!(matches!(err, Error::FragmentFetch { .. }), "{err:?}");
 
     // Paths never escape the root.
     let url = "file:///../fixture.gz";
@@ -193,7 +190,7 @@ async fn missing_file_is_404_not_found() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::NotFound);
+    assert!(matches!(err, Error::FragmentFetch { .. }), "{err:?}");
 }
 
 #[tokio::test]
@@ -248,6 +245,7 @@ async fn wrong_codec_is_a_decompression_error() {
     }
     .await;
     let err = result.expect_err("gzip bytes are not snappy");
+    assert!(matches!(err, Error::Codec(_)), "{err:?}");
     assert!(err.to_string().contains("snappy: corrupt input"), "{err}");
 }
 
@@ -357,7 +355,7 @@ impl Drop for HttpServer {
     }
 }
 
-async fn fetch_all(url: &str, frag: Fragment, offset: i64) -> io::Result<Vec<u8>> {
+async fn fetch_all(url: &str, frag: Fragment, offset: i64) -> Result<Vec<u8>, Error> {
     let mut reader = open_fragment_url(&FragmentTransport::default(), frag, offset, url).await?;
     match drain(&mut reader).await {
         (_, Some(err)) => Err(err),

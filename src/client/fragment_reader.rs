@@ -22,6 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::AbortHandle;
 
 use super::codecs::{decompressor, BoxRead};
+use super::error::{Error, Result};
 use crate::protocol::{CompressionCodec, Fragment};
 
 /// Size of the buffer each decoder read fills; chunks handed out are at most
@@ -32,16 +33,28 @@ const CHANNEL_DEPTH: usize = 4;
 /// How long an HTTP fragment fetch may take to connect (as Flow's client).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Text of the error returned when a fragment decodes to more bytes than
-/// `Fragment.end - Fragment.begin` (Go: `ErrDidNotReadExpectedEOF`).
-pub const DID_NOT_READ_EXPECTED_EOF: &str = "did not read EOF at expected Fragment.End";
-
-fn did_not_read_expected_eof() -> io::Error {
-    io::Error::other(DID_NOT_READ_EXPECTED_EOF)
+/// Maps an error out of a codec decoder: errors of the raw source travel
+/// through it as a carried [`Error`] and come back whole; anything else is
+/// the decoder's own complaint about the data.
+fn decoder_error(err: io::Error) -> Error {
+    if err.get_ref().is_some_and(|inner| inner.is::<Error>())
+        || err.kind() == io::ErrorKind::UnexpectedEof
+    {
+        return Error::from(err);
+    }
+    Error::Codec(err.to_string())
 }
 
-fn unexpected_eof() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "unexpected EOF")
+/// Tags read errors of a raw fragment source as I/O errors, so that
+/// [`decoder_error`] tells them from codec errors.
+struct Source(BoxRead);
+
+impl Read for Source {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|err| io::Error::from(Error::Io(std::sync::Arc::new(err))))
+    }
 }
 
 /// Fetches fragment URLs: `http://` over HTTP/1.1, and `file://` from a local
@@ -109,17 +122,16 @@ pub async fn open_fragment_url(
     fragment: Fragment,
     offset: i64,
     url: &str,
-) -> io::Result<FragmentReader> {
+) -> Result<FragmentReader> {
     let (raw, content_encoding) = if let Some(path) = url.strip_prefix("file://") {
         (open_file(transport, path, url).await?, None)
     } else if url.starts_with("http://") {
         open_http(transport, &fragment, url).await?
     } else {
         let scheme = url.split(':').next().unwrap_or_default();
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!("unsupported protocol scheme {scheme:?} fetching {url:?}"),
-        ));
+        return Err(Error::InvalidArgument(format!(
+            "unsupported protocol scheme {scheme:?} fetching {url:?}"
+        )));
     };
 
     let gzip = CompressionCodec::Gzip as i32;
@@ -137,23 +149,18 @@ pub async fn open_fragment_url(
 }
 
 /// Error for a fetch answered with `status` (e.g. `404 Not Found`).
-fn not_ok(status: &str, url: &str) -> io::Error {
-    let kind = if status.starts_with("404") {
-        io::ErrorKind::NotFound
-    } else {
-        io::ErrorKind::Other
-    };
-    io::Error::new(kind, format!("!OK fetching ({status}, {url:?})"))
+fn not_ok(status: &str, url: &str) -> Error {
+    Error::FragmentFetch {
+        status: status.to_string(),
+        url: url.to_string(),
+    }
 }
 
-async fn open_file(transport: &FragmentTransport, rest: &str, url: &str) -> io::Result<BoxRead> {
+async fn open_file(transport: &FragmentTransport, rest: &str, url: &str) -> Result<BoxRead> {
     let Some(root) = &transport.file_root else {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!(
-                "unsupported protocol scheme \"file\" fetching {url:?} (no file transport root)"
-            ),
-        ));
+        return Err(Error::InvalidArgument(format!(
+            "unsupported protocol scheme \"file\" fetching {url:?} (no file transport root)"
+        )));
     };
     // `file:///a/b` has an empty host; the path is served relative to root.
     let path = rest.split(['?', '#']).next().unwrap_or_default();
@@ -208,10 +215,10 @@ async fn open_http(
     transport: &FragmentTransport,
     fragment: &Fragment,
     url: &str,
-) -> io::Result<(BoxRead, Option<String>)> {
+) -> Result<(BoxRead, Option<String>)> {
     let uri: hyper::Uri = url
         .parse()
-        .map_err(|err| io::Error::new(io::ErrorKind::InvalidInput, format!("{url:?}: {err}")))?;
+        .map_err(|err| Error::InvalidArgument(format!("parsing fragment URL {url:?}: {err}")))?;
     let mut request = hyper::Request::get(uri);
     if fragment.compression_codec == CompressionCodec::GzipOffloadDecompression as i32 {
         // Ask the store to decompress for us.
@@ -219,12 +226,14 @@ async fn open_http(
     } else if fragment.compression_codec == CompressionCodec::Gzip as i32 {
         request = request.header(ACCEPT_ENCODING, "gzip");
     }
-    let request = request.body(Empty::new()).map_err(io::Error::other)?;
+    let request = request
+        .body(Empty::new())
+        .map_err(|err| Error::Http(format!("fetching {url:?}: {err}")))?;
     let response = transport
         .http
         .request(request)
         .await
-        .map_err(|err| io::Error::other(format!("fetching {url:?}: {err}")))?;
+        .map_err(|err| Error::Http(format!("fetching {url:?}: {err}")))?;
 
     if response.status() != hyper::StatusCode::OK {
         let status = response.status();
@@ -256,7 +265,8 @@ async fn open_http(
                     }
                 }
                 Some(Err(err)) => {
-                    let _ = tx.send(Err(io::Error::other(err))).await;
+                    let err = Error::Http(format!("reading fragment body: {err}"));
+                    let _ = tx.send(Err(err.into())).await;
                     return;
                 }
             }
@@ -304,7 +314,7 @@ impl Drop for ChannelReader {
 enum Msg {
     Data(Bytes),
     /// The decoded stream ended: exactly at `Fragment.end`, or with an error.
-    End(io::Result<()>),
+    End(Result<()>),
 }
 
 /// Reads the decoded content of one fragment file from a journal offset up to
@@ -312,8 +322,9 @@ enum Msg {
 ///
 /// End-of-fragment rules: the reader reports EOF only when the decoded stream
 /// ends precisely at `Fragment.end`. A stream ending early fails with
-/// [`io::ErrorKind::UnexpectedEof`]; one producing bytes beyond the end is
-/// truncated there and then fails with [`DID_NOT_READ_EXPECTED_EOF`].
+/// [`Error::UnexpectedEof`]; one producing bytes beyond the end is truncated
+/// there and then fails with [`Error::DidNotReadExpectedEof`]. A decoder's
+/// complaint about the data is [`Error::Codec`].
 ///
 /// Decoding runs on a blocking thread (see the module docs); chunks arrive as
 /// `Bytes` and are handed out without copying by [`FragmentReader::next_chunk`].
@@ -342,7 +353,7 @@ impl FragmentReader {
     /// found while discarding (a corrupt or short file) are returned here.
     ///
     /// `offset` must lie in `[fragment.begin, fragment.end]`.
-    pub async fn new(raw: BoxRead, fragment: Fragment, offset: i64) -> io::Result<Self> {
+    pub async fn new(raw: BoxRead, fragment: Fragment, offset: i64) -> Result<Self> {
         let codec = fragment.compression_codec;
         Self::start(raw, fragment, offset, false, codec).await
     }
@@ -355,16 +366,14 @@ impl FragmentReader {
         offset: i64,
         gunzip_first: bool,
         codec: i32,
-    ) -> io::Result<Self> {
+    ) -> Result<Self> {
         if offset < fragment.begin || offset > fragment.end {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "invalid offset ({offset}; expected {} <= offset <= {})",
-                    fragment.begin, fragment.end
-                ),
-            ));
+            return Err(Error::InvalidArgument(format!(
+                "invalid offset ({offset}; expected {} <= offset <= {})",
+                fragment.begin, fragment.end
+            )));
         }
+        let raw: BoxRead = Box::new(Source(raw));
         let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
         let (ready_tx, ready_rx) = oneshot::channel();
         let (begin, end) = (fragment.begin, fragment.end);
@@ -384,6 +393,7 @@ impl FragmentReader {
             };
             let discarded = raw
                 .and_then(|raw| decompressor(codec, raw))
+                .map_err(decoder_error)
                 .and_then(|inner| {
                     decoder.inner = Some(inner);
                     decoder.discard((offset - begin) as u64)
@@ -403,7 +413,7 @@ impl FragmentReader {
                 finished: false,
             }),
             Ok(Err(err)) => Err(err),
-            Err(_) => Err(io::Error::other("fragment decoder thread failed")),
+            Err(_) => Err(Error::Codec("fragment decoder thread failed".into())),
         }
     }
 
@@ -421,7 +431,7 @@ impl FragmentReader {
     /// without copying. `Ok(None)` is the clean end at exactly
     /// `Fragment.end`; once an error or `None` was returned, later calls
     /// return `Ok(None)`.
-    pub async fn next_chunk(&mut self, max: usize) -> io::Result<Option<Bytes>> {
+    pub async fn next_chunk(&mut self, max: usize) -> Result<Option<Bytes>> {
         debug_assert!(max > 0);
         while self.pending.is_empty() {
             if self.finished {
@@ -435,7 +445,7 @@ impl FragmentReader {
                 }
                 None => {
                     self.finished = true;
-                    return Err(io::Error::other("fragment decoder thread failed"));
+                    return Err(Error::Codec("fragment decoder thread failed".into()));
                 }
             }
         }
@@ -447,7 +457,7 @@ impl FragmentReader {
 
     /// Copies decoded bytes into `buf`; `Ok(0)` for a non-empty `buf` is the
     /// clean end at `Fragment.end`.
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub async fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
         if buf.is_empty() {
             return Ok(0);
         }
@@ -462,12 +472,12 @@ impl FragmentReader {
 
     /// Reads and drops `n` bytes. Fails with `UnexpectedEof` if the
     /// fragment ends first.
-    pub async fn discard(&mut self, mut n: u64) -> io::Result<()> {
+    pub async fn discard(&mut self, mut n: u64) -> Result<()> {
         while n > 0 {
             let max = n.min(usize::MAX as u64) as usize;
             match self.next_chunk(max).await? {
                 Some(chunk) => n -= chunk.len() as u64,
-                None => return Err(unexpected_eof()),
+                None => return Err(Error::UnexpectedEof),
             }
         }
         Ok(())
@@ -488,22 +498,22 @@ struct Decoder {
 impl Decoder {
     /// Reads into `buf` (non-empty), applying the rules of [`FragmentReader`].
     /// `Ok(0)` is the clean end.
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize> {
         if self.overran {
-            return Err(did_not_read_expected_eof());
+            return Err(Error::DidNotReadExpectedEof);
         }
         let inner = self.inner.as_mut().expect("decoder is set");
         let n = loop {
             match inner.read(buf) {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other?,
+                other => break other.map_err(decoder_error)?,
             }
         };
         if n == 0 {
             return if self.offset == self.end {
                 Ok(0)
             } else {
-                Err(unexpected_eof())
+                Err(Error::UnexpectedEof)
             };
         }
         self.offset += n as i64;
@@ -512,7 +522,7 @@ impl Decoder {
             self.offset = self.end;
             self.overran = true;
             if keep == 0 {
-                return Err(did_not_read_expected_eof());
+                return Err(Error::DidNotReadExpectedEof);
             }
             // Hand out the bytes before `end`; the next read reports the error.
             return Ok(keep);
@@ -520,12 +530,12 @@ impl Decoder {
         Ok(n)
     }
 
-    fn discard(&mut self, mut n: u64) -> io::Result<()> {
+    fn discard(&mut self, mut n: u64) -> Result<()> {
         let mut buf = vec![0u8; CHUNK_SIZE.min(n as usize).max(1)];
         while n > 0 {
             let want = buf.len().min(n as usize);
             match self.read(&mut buf[..want])? {
-                0 => return Err(unexpected_eof()),
+                0 => return Err(Error::UnexpectedEof),
                 got => n -= got as u64,
             }
         }
