@@ -415,3 +415,64 @@ fn decoded_values_match_index_notes() {
         }
     }
 }
+
+/// Every persisted fragment file of the real broker's store parses back from
+/// its store-relative name to the recorded begin, end, SHA-1 and codec, and
+/// `content_path` rebuilds the exact path; the sum is the SHA-1 of the
+/// journal content it covers.
+#[test]
+fn real_fragment_file_names_parse() {
+    use sha1::Digest;
+
+    let root = wire_dir().join("..");
+    let text = std::fs::read_to_string(root.join("fragments.json")).expect("fragments.json");
+    let json: Json = serde_json::from_str(&text).unwrap();
+    let mut checked = 0;
+    for journal in json["journals"].as_array().unwrap() {
+        let content = std::fs::read(root.join(journal["content_file"].as_str().unwrap())).unwrap();
+        for f in journal["fragments"].as_array().unwrap() {
+            let Some(path) = f["path"].as_str() else {
+                continue; // The open fragment was never persisted.
+            };
+            assert!(root.join("fragments").join(path).is_file(), "{path} exists");
+            let name = f["journal"].as_str().unwrap();
+            let rel = path.strip_prefix(&format!("{name}/")).unwrap();
+            let parsed = protocol::parse_fragment_from_relative_path(name, rel)
+                .unwrap_or_else(|e| panic!("{path}: {e}"));
+
+            assert_eq!(parsed.begin, f["begin"].as_i64().unwrap(), "{path}");
+            assert_eq!(parsed.end, f["end"].as_i64().unwrap(), "{path}");
+            assert_eq!(
+                parsed.sum.unwrap().to_hex(),
+                f["sha1"].as_str().unwrap(),
+                "{path}"
+            );
+            assert_eq!(
+                protocol::CompressionCodec::try_from(parsed.compression_codec)
+                    .unwrap()
+                    .as_str_name(),
+                f["compression_codec"].as_str().unwrap(),
+                "{path}"
+            );
+            assert_eq!(
+                parsed.path_postfix,
+                f["path_postfix"].as_str().unwrap(),
+                "{path}"
+            );
+            assert_eq!(protocol::content_path(&parsed), path);
+
+            let span = &content[parsed.begin as usize..parsed.end as usize];
+            let digest: [u8; 20] = sha1::Sha1::digest(span).into();
+            assert_eq!(
+                protocol::Sha1Sum::from_digest(digest),
+                parsed.sum.unwrap(),
+                "{path}"
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 16,
+        "four persisted fragments for each of four codecs"
+    );
+}
