@@ -1,0 +1,297 @@
+//! End-to-end tests of the journal client against the dev broker, over real
+//! gRPC on loopback:
+//!
+//! * per codec, a large volume written through many `Appender`s across
+//!   dozens of fragment rolls into a `file:///` store, read back
+//!   byte-identical through broker-streamed reads, direct fragment reads and
+//!   (see `end_to_end_retry.rs`) a `RetryReader` under faults;
+//! * with three brokers, appends go to the primary and reads to a member
+//!   once routes are known, and a first request to a non-member is proxied.
+//!
+//! The volume per codec is `GAZETTE_E2E_BYTES` (bytes, or with a `K`, `M` or
+//! `G` suffix, e.g. `256M`); see `support::volume_bytes` for the default.
+//! Against a real broker (`GAZETTE_TEST_BROKER`), the volume tests run too;
+//! the routing test needs the dev broker's counters and skips.
+
+mod common;
+mod end_to_end_support;
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use common::{skip, TestEnv};
+use end_to_end_support::{
+    create_volume_journal, read_direct, read_proxied, volume_bytes, write_volume, Ledger,
+};
+use gazette::client::append::append;
+use gazette::client::appender::Appender;
+use gazette::client::list::get_journal;
+use gazette::client::reader::{ReadStep, Reader};
+use gazette::client::{Client, ClientConfig};
+use gazette::protocol::{AppendRequest, CompressionCodec, ReadRequest};
+use gazette_devbroker::{DevBroker, Rpc};
+
+/// Writes the volume in `codec`, then reads it back through broker-streamed
+/// reads and through direct fragment reads, comparing digests.
+async fn volume_round_trip(codec: CompressionCodec) {
+    let total = volume_bytes();
+    let env = TestEnv::start(1).await;
+    let client = Client::new(ClientConfig::new(env.endpoint()).with_file_root(env.fragment_root()))
+        .expect("client");
+    let journal = create_volume_journal(&env, codec, total).await;
+
+    let started = Instant::now();
+    let written = write_volume(&client, &journal, total, codec as u64).await;
+    let wrote = started.elapsed();
+    assert_eq!(written.ledger.len(), total, "wrote the whole volume");
+
+    let started = Instant::now();
+    let proxied = read_proxied(&client, &journal, written.head).await;
+    let proxied_took = started.elapsed();
+    written
+        .ledger
+        .assert_same(&proxied.ledger, &format!("{codec:?} streamed read"));
+    assert_eq!(
+        proxied.read_rpcs, 1,
+        "one Read RPC streams every fragment, persisted or not"
+    );
+    assert_eq!(proxied.direct_chunks, 0, "nothing was read directly");
+
+    let started = Instant::now();
+    let direct = read_direct(&client, &journal, written.head).await;
+    let direct_took = started.elapsed();
+    written
+        .ledger
+        .assert_same(&direct.ledger, &format!("{codec:?} direct read"));
+    eprintln!(
+        "e2e {codec:?}: {} MiB in {} appenders ({} aborted, {} records, {} multi-MiB writes), \
+         {} fragments persisted; write {:.1?}, streamed read {:.1?}, direct read {:.1?}",
+        total >> 20,
+        written.appenders,
+        written.aborted,
+        written.records,
+        written.big_writes,
+        written.persisted,
+        wrote,
+        proxied_took,
+        direct_took,
+    );
+    assert!(
+        written.persisted >= 24,
+        "{codec:?}: expected dozens of rolled fragments, got {}",
+        written.persisted
+    );
+    assert_eq!(
+        direct.direct_readers, written.persisted,
+        "{codec:?}: one direct reader per persisted fragment"
+    );
+    assert_eq!(
+        direct.streamed_readers, 1,
+        "{codec:?}: only the open fragment is streamed by the broker"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume_none() {
+    volume_round_trip(CompressionCodec::None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume_gzip() {
+    volume_round_trip(CompressionCodec::Gzip).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume_snappy() {
+    volume_round_trip(CompressionCodec::Snappy).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn volume_zstandard() {
+    volume_round_trip(CompressionCodec::Zstandard).await;
+}
+
+/// Read requests of broker `i`, for every broker.
+fn counts(dev: &DevBroker, rpc: Rpc) -> Vec<u64> {
+    (0..dev.endpoints().len())
+        .map(|i| dev.counters().get(i, rpc))
+        .collect()
+}
+
+/// `after - before`, per broker.
+fn delta(before: &[u64], after: &[u64]) -> Vec<u64> {
+    before.iter().zip(after).map(|(b, a)| a - b).collect()
+}
+
+/// A vector of `brokers` zeros with `(index, count)` entries set.
+fn only(brokers: usize, entries: &[(usize, u64)]) -> Vec<u64> {
+    let mut v = vec![0; brokers];
+    for &(i, n) in entries {
+        v[i] += n;
+    }
+    v
+}
+
+/// Reads `journal` from offset 0 to `end` with one Reader, returning the
+/// bytes.
+async fn read_to(client: &Client, journal: &str, end: i64) -> Vec<u8> {
+    let mut reader = Reader::new(
+        client,
+        ReadRequest {
+            journal: journal.to_string(),
+            end_offset: end,
+            ..Default::default()
+        },
+    );
+    let mut out = Vec::new();
+    loop {
+        match reader.next_chunk(1 << 20).await.expect("read") {
+            ReadStep::Data(chunk) => out.extend_from_slice(&chunk),
+            ReadStep::Frame => {}
+            ReadStep::Eof => return out,
+        }
+    }
+}
+
+/// With three brokers, a journal of replication 2 whose primary is broker 1
+/// (zone-b): the other member and the non-member are both in zone-a. A
+/// client whose default endpoint is the non-member and whose zone is zone-a:
+/// * its first append goes to the non-member, which proxies to the primary;
+/// * once the route is learned, appends go only to the primary;
+/// * reads go only to the member in its zone (not the zone-a non-member);
+/// * a fresh client's first read lands on the non-member, which proxies it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_brokers_dispatch_by_route() {
+    let env = TestEnv::start(3).await;
+    let Some(dev) = env.dev() else {
+        return skip();
+    };
+    let journal = env.unique_journal("routing");
+    let mut spec = TestEnv::spec(&journal, CompressionCodec::None);
+    spec.replication = 2;
+    env.create(spec).await;
+    assert!(dev.move_primary(&journal, 1));
+
+    // The route as the brokers publish it; find the members by endpoint.
+    let lister = Client::connect(dev.endpoint(0)).expect("client");
+    let route = get_journal(&lister, &journal)
+        .await
+        .expect("get journal")
+        .route
+        .expect("route");
+    let index_of = |endpoint: &String| {
+        dev.endpoints()
+            .iter()
+            .position(|e| e == endpoint)
+            .expect("a member is one of our brokers")
+    };
+    let members: Vec<usize> = route.endpoints.iter().map(index_of).collect();
+    let primary = members[route.primary as usize];
+    assert_eq!(primary, 1, "move_primary pinned broker 1");
+    assert_eq!(members.len(), 2);
+    let member = *members.iter().find(|&&m| m != primary).unwrap();
+    let outsider = (0..3).find(|i| !members.contains(i)).unwrap();
+    assert_eq!(dev.process_id(member).zone, "zone-a");
+    assert_eq!(dev.process_id(outsider).zone, "zone-a");
+
+    let config = || ClientConfig::new(dev.endpoint(outsider)).with_zone("zone-a");
+    let client = Client::new(config()).expect("client");
+    let request = AppendRequest {
+        journal: journal.clone(),
+        ..Default::default()
+    };
+    let mut expected = Vec::new();
+
+    // First append: no route yet, so the default endpoint (the outsider)
+    // takes it and proxies it to the primary.
+    let before = counts(dev, Rpc::Append);
+    let first = Bytes::from_static(b"first append, proxied\n");
+    append(&client, request.clone(), &[&first])
+        .await
+        .expect("append");
+    expected.extend_from_slice(&first);
+    assert_eq!(
+        delta(&before, &counts(dev, Rpc::Append)),
+        only(3, &[(outsider, 1), (primary, 1)]),
+        "first append: proxied by the non-member to the primary"
+    );
+
+    // Route learned from the response: appends go straight to the primary.
+    let before = counts(dev, Rpc::Append);
+    for i in 0..5 {
+        let mut appender = Appender::new(&client, request.clone());
+        let line = format!("append {i}, straight to the primary\n");
+        appender.write(line.as_bytes()).await.expect("write");
+        appender.close().await.expect("close");
+        assert_eq!(
+            appender.dispatch().and_then(|d| d.member.clone()),
+            Some(dev.process_id(primary)),
+            "the Appender chose the primary from the cached route"
+        );
+        expected.extend_from_slice(line.as_bytes());
+    }
+    assert_eq!(
+        delta(&before, &counts(dev, Rpc::Append)),
+        only(3, &[(primary, 5)]),
+        "learned appends: only the primary"
+    );
+    let head = expected.len() as i64;
+
+    // Reads with the learned route: the member in the client's zone.
+    let before = counts(dev, Rpc::Read);
+    for _ in 0..4 {
+        assert_eq!(read_to(&client, &journal, head).await, expected);
+    }
+    assert_eq!(
+        delta(&before, &counts(dev, Rpc::Read)),
+        only(3, &[(member, 4)]),
+        "learned reads: only the zone-a member, never the zone-a non-member"
+    );
+
+    // A fresh client knows no route: its first read goes to the outsider,
+    // which proxies to a member; the response teaches the route.
+    let fresh = Client::new(config()).expect("client");
+    let before = counts(dev, Rpc::Read);
+    assert_eq!(read_to(&fresh, &journal, head).await, expected);
+    let first_read = delta(&before, &counts(dev, Rpc::Read));
+    assert_eq!(first_read[outsider], 1, "first read: the default endpoint");
+    assert_eq!(
+        first_read.iter().sum::<u64>(),
+        2,
+        "first read: proxied once, to a member ({first_read:?})"
+    );
+    assert_eq!(first_read[member] + first_read[primary], 1);
+
+    let before = counts(dev, Rpc::Read);
+    for _ in 0..3 {
+        assert_eq!(read_to(&fresh, &journal, head).await, expected);
+    }
+    assert_eq!(
+        delta(&before, &counts(dev, Rpc::Read)),
+        only(3, &[(member, 3)]),
+        "after the first response: straight to the zone-a member"
+    );
+}
+
+/// The ledger itself: equal input, equal summary; a one-byte change is
+/// located to its block. (Guards the comparison the volume tests rely on.)
+#[test]
+fn ledger_locates_differences() {
+    let data: Vec<u8> = (0..(3 << 20) + 100).map(|i| (i % 251) as u8).collect();
+    let mut a = Ledger::default();
+    let mut b = Ledger::default();
+    a.update(&data);
+    for piece in data.chunks(7777) {
+        b.update(piece);
+    }
+    assert!(a.first_difference(&b).is_none());
+
+    let mut changed = data.clone();
+    changed[(2 << 20) + 5] ^= 1;
+    let mut c = Ledger::default();
+    c.update(&changed);
+    assert_eq!(a.first_difference(&c), Some(2 << 20));
+    let mut short = Ledger::default();
+    short.update(&data[..data.len() - 1]);
+    assert_eq!(a.first_difference(&short), Some(3 << 20));
+}
