@@ -2,6 +2,7 @@
 //! the dev broker.
 
 mod client_common;
+mod common;
 
 use std::time::Duration;
 
