@@ -38,9 +38,14 @@ struct Call {
     dispatch: Dispatch,
 }
 
-/// One Append RPC, as Go's `client.Appender`: lazily started on the first
-/// write (or close), streamed as written, committed by [`Appender::close`],
-/// rolled back by [`Appender::abort`] or drop.
+/// One Append RPC, as Go's `client.Appender`: streamed as written,
+/// committed by [`Appender::close`], rolled back by [`Appender::abort`] or
+/// drop.
+///
+/// The RPC starts lazily, once the first chunk is ready to go (at least
+/// [`COALESCE_BYTES`] written, or `close`): brokers hold a journal's append
+/// pipeline for an open Append and abort appends that don't sustain a
+/// minimum data rate, so the RPC isn't opened before there is data to send.
 pub struct Appender {
     /// The append's request; its journal and options go in the first message.
     pub request: AppendRequest,
@@ -50,6 +55,8 @@ pub struct Appender {
     client: Client,
     call: Option<Call>,
     pending: BytesMut,
+    /// The request passed validation.
+    validated: bool,
 }
 
 impl std::fmt::Debug for Appender {
@@ -71,6 +78,7 @@ impl Appender {
             client: client.clone(),
             call: None,
             pending: BytesMut::new(),
+            validated: false,
         }
     }
 
@@ -82,7 +90,7 @@ impl Appender {
         if p.is_empty() {
             return Ok(0);
         }
-        self.start().await?;
+        self.check_request()?;
         self.check_early_response().await?;
         self.pending.extend_from_slice(p);
         self.send_pending(false).await?;
@@ -96,7 +104,7 @@ impl Appender {
             return Ok(0);
         }
         let len = content.len();
-        self.start().await?;
+        self.check_request()?;
         self.check_early_response().await?;
         if self.pending.is_empty() && len >= COALESCE_BYTES {
             let mut rest = content;
@@ -128,9 +136,9 @@ impl Appender {
         outcome.and_then(|()| self.check_response())
     }
 
-    /// Rolls the transaction back: half-closes without the commit message
-    /// and waits for the broker's (discarded) answer. Does nothing if not
-    /// started.
+    /// Rolls the transaction back: drops pending content, half-closes
+    /// without the commit message and waits for the broker's (discarded)
+    /// answer. Does nothing more if the RPC wasn't started.
     pub async fn abort(&mut self) {
         self.pending.clear();
         if let Some(call) = &mut self.call {
@@ -147,6 +155,7 @@ impl Appender {
         self.response = AppendResponse::default();
         self.call = None;
         self.pending.clear();
+        self.validated = false;
     }
 
     /// The dispatch of the started RPC, if any (which broker it went to).
@@ -154,10 +163,10 @@ impl Appender {
         self.call.as_ref().map(|call| &call.dispatch)
     }
 
-    /// Starts the RPC if not yet started: validates the request, dispatches
-    /// it to the journal's primary and sends the request message.
-    async fn start(&mut self) -> Result<()> {
-        if self.call.is_some() {
+    /// Validates the request (once), so a bad one fails the first write
+    /// even while its content is only being gathered.
+    fn check_request(&mut self) -> Result<()> {
+        if self.validated {
             return Ok(());
         }
         if self.request.journal.is_empty() {
@@ -166,6 +175,17 @@ impl Appender {
         self.request
             .validate()
             .map_err(|err| Error::from(err.context("Request")))?;
+        self.validated = true;
+        Ok(())
+    }
+
+    /// Starts the RPC if not yet started: validates the request, dispatches
+    /// it to the journal's primary and sends the request message.
+    async fn start(&mut self) -> Result<()> {
+        if self.call.is_some() {
+            return Ok(());
+        }
+        self.check_request()?;
         let dispatch = self
             .client
             .journal_client_for(&self.request.journal, true)?;
@@ -194,6 +214,7 @@ impl Appender {
     }
 
     async fn send_chunk(&mut self, content: Bytes) -> Result<()> {
+        self.start().await?;
         let len = content.len() as u64;
         self.send_message(AppendRequest {
             content,
@@ -230,7 +251,9 @@ impl Appender {
     /// Returns the mapped error of an already finished call, if any: this
     /// is how a broker's early rejection surfaces from the next write.
     async fn check_early_response(&mut self) -> Result<()> {
-        let call = self.call.as_mut().expect("started");
+        let Some(call) = self.call.as_mut() else {
+            return Ok(());
+        };
         if call.done.is_none() && call.handle.is_finished() {
             call.done = Some((&mut call.handle).await.unwrap_or_else(join_error));
         }
