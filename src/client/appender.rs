@@ -262,7 +262,7 @@ impl Appender {
         }
         self.take_outcome()?;
         self.check_response()?;
-        Err(Error::Protocol("append RPC ended before commit".into()))
+        Err(Error::Protocol("append RPC already ended".into()))
     }
 
     /// Half-closes and awaits the call, storing its response.
