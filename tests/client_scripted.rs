@@ -7,9 +7,11 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use gazette::client::append::append;
+use gazette::client::append::{append, ContentSource};
 use gazette::client::appender::Appender;
-use gazette::client::list::{apply_journals, get_journal, list_all_fragments, list_all_journals};
+use gazette::client::list::{
+    apply_journals, fragment_store_health, get_journal, list_all_fragments, list_all_journals,
+};
 use gazette::client::{Client, Error};
 use gazette::protocol::journal_server::{Journal, JournalServer};
 use gazette::protocol::{
@@ -30,6 +32,7 @@ struct Script {
     applies: VecDeque<ApplyResponse>,
     fragments: VecDeque<Result<FragmentsResponse, Status>>,
     appends: VecDeque<AppendResponse>,
+    health: VecDeque<FragmentStoreHealthResponse>,
     list_requests: Vec<ListRequest>,
     apply_requests: Vec<ApplyRequest>,
     fragments_requests: Vec<FragmentsRequest>,
@@ -111,7 +114,13 @@ impl Journal for Scripted {
         &self,
         _: Request<FragmentStoreHealthRequest>,
     ) -> Result<Response<FragmentStoreHealthResponse>, Status> {
-        Err(Status::unimplemented("not scripted"))
+        let mut script = self.0.lock().unwrap();
+        Ok(Response::new(
+            script
+                .health
+                .pop_front()
+                .expect("scripted FragmentStoreHealth"),
+        ))
     }
 }
 
@@ -519,4 +528,70 @@ async fn list_all_fragments_pages_and_errors() {
         .push_back(Err(Status::unknown("potato")));
     let err = list_all_fragments(&client, request).await.unwrap_err();
     assert_eq!(err.to_string(), "rpc error: code = Unknown desc = potato");
+}
+
+#[tokio::test]
+async fn store_health_error_text_is_carried() {
+    let stub = Stub::start().await;
+    let journal = "a/journal";
+    let unhealthy = gazette::protocol::Status::FragmentStoreUnhealthy as i32;
+    stub.script().appends.push_back(AppendResponse {
+        status: unhealthy,
+        header: Some(stub.header()),
+        store_health_error: "bucket is gone".into(),
+        ..Default::default()
+    });
+    let client = stub.client();
+    let mut app = Appender::new(&client, append_request(journal));
+    let err = app.close().await.unwrap_err();
+    assert_eq!(err.to_string(), "bucket is gone: FRAGMENT_STORE_UNHEALTHY");
+    assert!(client.route_cache().get(journal).is_some());
+
+    stub.script().health.push_back(FragmentStoreHealthResponse {
+        status: unhealthy,
+        header: Some(stub.header()),
+        store_health_error: "bucket is gone".into(),
+    });
+    let response = fragment_store_health(&client, "s3://bucket/", "")
+        .await
+        .unwrap();
+    assert_eq!(response.status, unhealthy);
+    assert_eq!(response.store_health_error, "bucket is gone");
+}
+
+/// Yields 100 KiB, then fails.
+struct Broken;
+
+impl ContentSource for Broken {
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + Send + '_>> {
+        use std::io::Read;
+        struct Fail;
+        impl Read for Fail {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk on fire"))
+            }
+        }
+        Ok(Box::new(std::io::repeat(b'b').take(100 << 10).chain(Fail)))
+    }
+}
+
+#[tokio::test]
+async fn failing_source_ends_the_stream_without_commit() {
+    let stub = Stub::start().await;
+    let journal = "a/journal";
+    stub.script()
+        .appends
+        .push_back(ok_append(&stub, journal, 0));
+    let client = stub.client();
+    let err = append(&client, append_request(journal), &[&Broken])
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "disk on fire");
+    let (messages, clean_eof) = stub.script().append_streams.remove(0);
+    assert!(messages.len() >= 2, "request and some content were sent");
+    assert!(
+        !messages.last().unwrap().content.is_empty(),
+        "no empty commit message"
+    );
+    assert!(clean_eof, "half-closed: the broker rolls back");
 }
