@@ -419,3 +419,65 @@ async fn failing_source_ends_the_stream_without_commit() {
     );
     assert!(clean_eof, "half-closed: the broker rolls back");
 }
+
+#[tokio::test]
+async fn bearer_token_rides_on_every_rpc() {
+    let stub = Stub::start().await;
+    let mut config = gazette::client::ClientConfig::new(stub.endpoint.clone());
+    config.bearer_token = Some("s3cr3t".into());
+    let client = gazette::client::Client::new(config).unwrap();
+    let journal = "a/journal";
+    stub.script()
+        .appends
+        .push_back(ok_append(&stub, journal, 1));
+    stub.script()
+        .lists
+        .push_back(vec![list_head(&stub, vec![listed(&stub, "a/one")])]);
+    stub.script().applies.push_back(ApplyResponse {
+        status: 0,
+        header: list_head(&stub, vec![]).header,
+    });
+    stub.script()
+        .fragments
+        .push_back(Ok(fragments_page(&stub, &[0], 0)));
+
+    let one: &[u8] = b"1";
+    append(&client, append_request(journal), &[&one])
+        .await
+        .unwrap();
+    list_all_journals(&client, ListRequest::default())
+        .await
+        .unwrap();
+    apply_journals(&client, ApplyRequest::default())
+        .await
+        .unwrap();
+    list_all_fragments(
+        &client,
+        FragmentsRequest {
+            journal: journal.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let auth = stub.script().auth.clone();
+    assert_eq!(auth, vec![Some("Bearer s3cr3t".to_string()); 4]);
+
+    // Without a token, no header.
+    let plain = stub.client();
+    stub.script().applies.push_back(ApplyResponse {
+        status: 0,
+        header: list_head(&stub, vec![]).header,
+    });
+    apply_journals(&plain, ApplyRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(stub.script().auth.last().unwrap(), &None);
+
+    let mut bad = gazette::client::ClientConfig::new(stub.endpoint.clone());
+    bad.bearer_token = Some("line\nbreak".into());
+    assert!(matches!(
+        gazette::client::Client::new(bad),
+        Err(Error::InvalidArgument(_))
+    ));
+}

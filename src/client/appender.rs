@@ -191,7 +191,8 @@ impl Appender {
             .journal_client_for(&self.request.journal, true)?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut grpc = dispatch.client.clone();
-        let handle = tokio::spawn(async move { grpc.append(ReceiverStream::new(rx)).await });
+        let request = self.client.request(ReceiverStream::new(rx));
+        let handle = tokio::spawn(async move { grpc.append(request).await });
         Stats::add(&self.client.stats().append_rpcs, 1);
         self.call = Some(Call {
             tx: Some(tx),

@@ -116,6 +116,16 @@ impl Client {
         for endpoint in &config.endpoints {
             check_endpoint(endpoint)?;
         }
+        if let Some(token) = &config.bearer_token {
+            if format!("Bearer {token}")
+                .parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>()
+                .is_err()
+            {
+                return Err(Error::InvalidArgument(
+                    "bearer token is not a valid header value".into(),
+                ));
+            }
+        }
         let routes = RouteCache::new(config.route_cache_size, config.route_cache_ttl);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -253,6 +263,19 @@ impl Client {
                 );
             }
         }
+    }
+
+    /// Wraps an RPC's message (or request stream) in a `tonic::Request`
+    /// carrying the client's credentials, if configured. Every RPC the
+    /// client makes goes through here.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(token) = &self.inner.config.bearer_token {
+            if let Ok(value) = format!("Bearer {token}").parse() {
+                request.metadata_mut().insert("authorization", value);
+            }
+        }
+        request
     }
 
     /// Runs a unary RPC future under the configured request timeout,

@@ -112,7 +112,10 @@ async fn watch_once(
     let dispatch = client.default_client()?;
     let mut grpc = dispatch.client.clone();
     Stats::add(&client.stats().other_rpcs, 1);
-    let opened = grpc.list(request.clone()).await.map_err(Error::from);
+    let opened = grpc
+        .list(client.request(request.clone()))
+        .await
+        .map_err(Error::from);
     let mut stream = match opened {
         Ok(response) => response.into_inner(),
         Err(err) => {

@@ -33,6 +33,14 @@ pub struct Script {
     pub fragments_requests: Vec<FragmentsRequest>,
     /// Messages of each Append stream, and whether it ended in a clean EOF.
     pub append_streams: Vec<(Vec<AppendRequest>, bool)>,
+    /// The `authorization` metadata of every RPC, in arrival order.
+    pub auth: Vec<Option<String>>,
+}
+
+fn auth_of<T>(req: &Request<T>) -> Option<String> {
+    req.metadata()
+        .get("authorization")
+        .map(|v| v.to_str().unwrap().to_string())
 }
 
 #[derive(Clone, Default)]
@@ -46,6 +54,7 @@ impl Journal for Scripted {
 
     async fn list(&self, req: Request<ListRequest>) -> Result<Response<Self::ListStream>, Status> {
         let mut script = self.0.lock().unwrap();
+        script.auth.push(auth_of(&req));
         script.list_requests.push(req.into_inner());
         let messages = script.lists.pop_front().expect("scripted List");
         Ok(Response::new(Box::pin(tokio_stream::iter(
@@ -55,6 +64,7 @@ impl Journal for Scripted {
 
     async fn apply(&self, req: Request<ApplyRequest>) -> Result<Response<ApplyResponse>, Status> {
         let mut script = self.0.lock().unwrap();
+        script.auth.push(auth_of(&req));
         script.apply_requests.push(req.into_inner());
         Ok(Response::new(
             script.applies.pop_front().expect("scripted Apply"),
@@ -69,6 +79,7 @@ impl Journal for Scripted {
         &self,
         req: Request<Streaming<AppendRequest>>,
     ) -> Result<Response<AppendResponse>, Status> {
+        let auth = auth_of(&req);
         let mut stream = req.into_inner();
         let mut messages = Vec::new();
         let clean_eof = loop {
@@ -79,6 +90,7 @@ impl Journal for Scripted {
             }
         };
         let mut script = self.0.lock().unwrap();
+        script.auth.push(auth);
         script.append_streams.push((messages, clean_eof));
         Ok(Response::new(
             script.appends.pop_front().expect("scripted Append"),
@@ -97,6 +109,7 @@ impl Journal for Scripted {
         req: Request<FragmentsRequest>,
     ) -> Result<Response<FragmentsResponse>, Status> {
         let mut script = self.0.lock().unwrap();
+        script.auth.push(auth_of(&req));
         script.fragments_requests.push(req.into_inner());
         script
             .fragments
