@@ -106,7 +106,9 @@ impl Appender {
         let len = content.len();
         self.check_request()?;
         self.check_early_response().await?;
-        if self.pending.is_empty() && len >= COALESCE_BYTES {
+        if len >= COALESCE_BYTES {
+            // Large: flush what's gathered, then send slices without copying.
+            self.send_pending(true).await?;
             let mut rest = content;
             while !rest.is_empty() {
                 let chunk = rest.split_to(rest.len().min(MAX_CHUNK_BYTES));
