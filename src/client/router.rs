@@ -184,9 +184,11 @@ impl Client {
 
     /// A client for an RPC on `journal`, dispatched by its cached route:
     /// to the primary if `require_primary` and the route has one, else to
-    /// the best member (in the client's zone first, then one not recently
-    /// failed, then one already connected; route order breaks ties); a
-    /// default endpoint when the route is unknown.
+    /// the best member (in the client's zone first, then one already
+    /// connected; route order breaks ties). Members whose connection failed
+    /// in the last few seconds are passed over. A default endpoint serves
+    /// when the route is unknown or no member is usable (the route is then
+    /// forgotten, to be re-learned from the next response).
     pub fn journal_client_for(&self, journal: &str, require_primary: bool) -> Result<Dispatch> {
         let stats = &self.inner.stats;
         match self.inner.routes.get(journal) {
