@@ -38,6 +38,14 @@ struct Call {
     dispatch: Dispatch,
 }
 
+impl Drop for Call {
+    /// An abandoned call is cancelled rather than left to linger: without
+    /// the commit message the broker rolls it back either way.
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
 /// One Append RPC, as Go's `client.Appender`: streamed as written,
 /// committed by [`Appender::close`], rolled back by [`Appender::abort`] or
 /// drop.
