@@ -33,6 +33,18 @@ const CONNECTION_WINDOW: u32 = (1 << 31) - 1;
 
 /// A Gazette journal client. Cheap to clone; clones share connections, the
 /// route cache and counters.
+///
+/// ```no_run
+/// # async fn demo() -> gazette::client::Result<()> {
+/// use gazette::client::{append, Client, ClientConfig};
+/// use gazette::protocol::AppendRequest;
+///
+/// let client = Client::new(ClientConfig::new("http://127.0.0.1:8080").with_zone("us-east-1a"))?;
+/// let request = AppendRequest { journal: "examples/greetings".into(), ..Default::default() };
+/// let response = append(&client, request, &[&"hello, world\n"]).await?;
+/// println!("committed {:?}", response.commit);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
