@@ -10,11 +10,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::checks;
 use super::error::{Error, Result};
 use super::router::{Client, Dispatch};
 use super::stats::Stats;
-use crate::protocol::{AppendRequest, AppendResponse, Status};
+use crate::protocol::{AppendRequest, AppendResponse, LabelSelector, Status, Validate};
 
 /// Writes are gathered until this many bytes are pending, so many small
 /// writes become few messages.
@@ -39,9 +38,22 @@ struct Call {
     dispatch: Dispatch,
 }
 
-/// One Append RPC, as Go's `client.Appender`: lazily started on the first
-/// write (or close), streamed as written, committed by [`Appender::close`],
-/// rolled back by [`Appender::abort`] or drop.
+impl Drop for Call {
+    /// An abandoned call is cancelled rather than left to linger: without
+    /// the commit message the broker rolls it back either way.
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// One Append RPC, as Go's `client.Appender`: streamed as written,
+/// committed by [`Appender::close`], rolled back by [`Appender::abort`] or
+/// drop.
+///
+/// The RPC starts lazily, once the first chunk is ready to go (at least
+/// [`COALESCE_BYTES`] written, or `close`): brokers hold a journal's append
+/// pipeline for an open Append and abort appends that don't sustain a
+/// minimum data rate, so the RPC isn't opened before there is data to send.
 pub struct Appender {
     /// The append's request; its journal and options go in the first message.
     pub request: AppendRequest,
@@ -51,6 +63,8 @@ pub struct Appender {
     client: Client,
     call: Option<Call>,
     pending: BytesMut,
+    /// The request passed validation.
+    validated: bool,
 }
 
 impl std::fmt::Debug for Appender {
@@ -72,6 +86,7 @@ impl Appender {
             client: client.clone(),
             call: None,
             pending: BytesMut::new(),
+            validated: false,
         }
     }
 
@@ -83,7 +98,7 @@ impl Appender {
         if p.is_empty() {
             return Ok(0);
         }
-        self.start().await?;
+        self.check_request()?;
         self.check_early_response().await?;
         self.pending.extend_from_slice(p);
         self.send_pending(false).await?;
@@ -97,9 +112,11 @@ impl Appender {
             return Ok(0);
         }
         let len = content.len();
-        self.start().await?;
+        self.check_request()?;
         self.check_early_response().await?;
-        if self.pending.is_empty() && len >= COALESCE_BYTES {
+        if len >= COALESCE_BYTES {
+            // Large: flush what's gathered, then send slices without copying.
+            self.send_pending(true).await?;
             let mut rest = content;
             while !rest.is_empty() {
                 let chunk = rest.split_to(rest.len().min(MAX_CHUNK_BYTES));
@@ -129,9 +146,9 @@ impl Appender {
         outcome.and_then(|()| self.check_response())
     }
 
-    /// Rolls the transaction back: half-closes without the commit message
-    /// and waits for the broker's (discarded) answer. Does nothing if not
-    /// started.
+    /// Rolls the transaction back: drops pending content, half-closes
+    /// without the commit message and waits for the broker's (discarded)
+    /// answer. Does nothing more if the RPC wasn't started.
     pub async fn abort(&mut self) {
         self.pending.clear();
         if let Some(call) = &mut self.call {
@@ -148,11 +165,28 @@ impl Appender {
         self.response = AppendResponse::default();
         self.call = None;
         self.pending.clear();
+        self.validated = false;
     }
 
     /// The dispatch of the started RPC, if any (which broker it went to).
     pub fn dispatch(&self) -> Option<&Dispatch> {
         self.call.as_ref().map(|call| &call.dispatch)
+    }
+
+    /// Validates the request (once), so a bad one fails the first write
+    /// even while its content is only being gathered.
+    fn check_request(&mut self) -> Result<()> {
+        if self.validated {
+            return Ok(());
+        }
+        if self.request.journal.is_empty() {
+            return Err(Error::Validation("expected Request.Journal".into()));
+        }
+        self.request
+            .validate()
+            .map_err(|err| Error::from(err.context("Request")))?;
+        self.validated = true;
+        Ok(())
     }
 
     /// Starts the RPC if not yet started: validates the request, dispatches
@@ -161,20 +195,14 @@ impl Appender {
         if self.call.is_some() {
             return Ok(());
         }
-        if self.request.journal.is_empty() {
-            return Err(Error::Validation("expected Request.Journal".into()));
-        }
-        if !self.request.content.is_empty() {
-            return Err(Error::Validation(
-                "Request.Content: unexpected content in first message".into(),
-            ));
-        }
+        self.check_request()?;
         let dispatch = self
             .client
             .journal_client_for(&self.request.journal, true)?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut grpc = dispatch.client.clone();
-        let handle = tokio::spawn(async move { grpc.append(ReceiverStream::new(rx)).await });
+        let request = self.client.request(ReceiverStream::new(rx));
+        let handle = tokio::spawn(async move { grpc.append(request).await });
         Stats::add(&self.client.stats().append_rpcs, 1);
         self.call = Some(Call {
             tx: Some(tx),
@@ -197,6 +225,7 @@ impl Appender {
     }
 
     async fn send_chunk(&mut self, content: Bytes) -> Result<()> {
+        self.start().await?;
         let len = content.len() as u64;
         self.send_message(AppendRequest {
             content,
@@ -233,7 +262,9 @@ impl Appender {
     /// Returns the mapped error of an already finished call, if any: this
     /// is how a broker's early rejection surfaces from the next write.
     async fn check_early_response(&mut self) -> Result<()> {
-        let call = self.call.as_mut().expect("started");
+        let Some(call) = self.call.as_mut() else {
+            return Ok(());
+        };
         if call.done.is_none() && call.handle.is_finished() {
             call.done = Some((&mut call.handle).await.unwrap_or_else(join_error));
         }
@@ -242,7 +273,7 @@ impl Appender {
         }
         self.take_outcome()?;
         self.check_response()?;
-        Err(Error::Protocol("append RPC ended before commit".into()))
+        Err(Error::Protocol("append RPC already ended".into()))
     }
 
     /// Half-closes and awaits the call, storing its response.
@@ -277,8 +308,9 @@ impl Appender {
 
     /// Validates `self.response`, records its route, and maps its status.
     fn check_response(&self) -> Result<()> {
-        validate_response(&self.response)
-            .map_err(|err| err.with_context("validating broker response"))?;
+        self.response
+            .validate()
+            .map_err(|err| Error::from(err).with_context("validating broker response"))?;
         if let Some(route) = self.response.header.as_ref().and_then(|h| h.route.as_ref()) {
             self.client.update_route(&self.request.journal, route);
         }
@@ -286,8 +318,11 @@ impl Appender {
         let detail = match status {
             Status::RegisterMismatch => format!(
                 "selector {} doesn't match registers {}",
-                checks::format_selector(self.request.check_registers.as_ref()),
-                checks::format_label_set(self.response.registers.as_ref()),
+                self.request.check_registers.clone().unwrap_or_default(),
+                LabelSelector {
+                    include: self.response.registers.clone(),
+                    exclude: None,
+                },
             ),
             Status::FragmentStoreUnhealthy => self.response.store_health_error.clone(),
             _ => String::new(),
@@ -300,20 +335,4 @@ fn join_error(err: tokio::task::JoinError) -> CallResult {
     Err(tonic::Status::cancelled(format!(
         "append task failed: {err}"
     )))
-}
-
-/// Checks the parts of an AppendResponse the Appender relies on.
-fn validate_response(response: &AppendResponse) -> Result<()> {
-    let status = checks::status(response.status)?;
-    checks::header(response.header.as_ref()).map_err(|e| e.with_context("Header"))?;
-    if status == Status::Ok && response.commit.is_none() {
-        return Err(Error::Validation("expected Commit".into()));
-    }
-    if matches!(status, Status::Ok | Status::RegisterMismatch) && response.registers.is_none() {
-        return Err(Error::Validation("expected Registers".into()));
-    }
-    if let Some(commit) = &response.commit {
-        checks::fragment(commit).map_err(|e| e.with_context("Commit"))?;
-    }
-    Ok(())
 }

@@ -2,17 +2,19 @@
 //! Go's `ListAllJournals`, `GetJournal`, `ApplyJournals`,
 //! `ApplyJournalsInBatches`, `ListAllFragments` and `FragmentStoreHealth`.
 
+use tonic::transport::Channel;
 use tonic::Streaming;
 
-use super::checks;
 use super::error::{Error, Result};
 use super::router::{Client, Dispatch};
 use super::stats::Stats;
+use crate::protocol::journal_client::JournalClient;
 use crate::protocol::{
     list_response, ApplyRequest, ApplyResponse, FragmentStoreHealthRequest,
     FragmentStoreHealthResponse, FragmentsRequest, FragmentsResponse, Label, LabelSelector,
-    LabelSet, ListRequest, ListResponse, Status,
+    LabelSet, ListRequest, ListResponse, Status, Validate,
 };
+use crate::protocol::{strip_meta, validate::validate_list_chunk};
 
 /// Runs one unary-ish RPC step under the request timeout and reports its
 /// outcome to the client (a transport failure moves to another endpoint or
@@ -37,9 +39,30 @@ where
     result
 }
 
+/// Runs a read-only RPC on a default endpoint; after a transport failure
+/// (`Unavailable`) it tries each other configured endpoint once.
+async fn call_default<T, F, Fut>(client: &Client, mut rpc: F) -> Result<(Dispatch, T)>
+where
+    F: FnMut(JournalClient<Channel>) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, tonic::Status>>,
+{
+    let mut tries = client.config().endpoints.len();
+    loop {
+        let dispatch = client.default_client()?;
+        tries -= 1;
+        match call(client, None, &dispatch, rpc(dispatch.client.clone())).await {
+            Err(err) if err.is_unavailable() && tries > 0 => {
+                Stats::add(&client.stats().retries, 1);
+            }
+            result => return result.map(|value| (dispatch, value)),
+        }
+    }
+}
+
 /// Lists every journal matching `request.selector`, concatenating the
 /// chunks of a streamed listing (a pre-v0.100 broker's single response is
-/// the same stream of one). The listed routes are cached.
+/// the same stream of one). The listed routes are cached. A transport
+/// failure moves on to the next configured endpoint (once each).
 ///
 /// A `watch` request is refused: a watch never ends.
 pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<ListResponse> {
@@ -53,23 +76,20 @@ pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<
         .as_ref()
         .and_then(|h| h.etcd.as_ref())
         .map(|etcd| etcd.revision);
-    let dispatch = client.default_client()?;
-    let mut grpc = dispatch.client.clone();
-    let response = call(client, None, &dispatch, async {
-        let mut stream = grpc.list(request).await?.into_inner();
-        let first = stream.message().await?;
-        Ok((stream, first))
+    let (dispatch, (mut stream, first)) = call_default(client, |mut grpc| {
+        let request = client.request(request.clone());
+        async move {
+            let mut stream = grpc.list(request).await?.into_inner();
+            let first = stream.message().await?;
+            Ok((stream, first))
+        }
     })
-    .await;
-    let (mut stream, first) = response?;
+    .await?;
     let mut response = first
         .ok_or_else(|| Error::Protocol("unexpected end of List stream before a response".into()))?;
     check_first_list_response(&response, resume_revision)?;
     read_list_chunks(client, &dispatch, &mut stream, &mut response).await?;
 
-    for (index, journal) in response.journals.iter().enumerate() {
-        check_listed_journal(journal).map_err(|e| e.with_context(&format!("Journals[{index}]")))?;
-    }
     for journal in &response.journals {
         if let (Some(spec), Some(route)) = (&journal.spec, &journal.route) {
             client.update_route(&spec.name, route);
@@ -80,8 +100,7 @@ pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<
 
 /// Validates a listing's first message and maps a non-OK status.
 fn check_first_list_response(response: &ListResponse, resume: Option<i64>) -> Result<()> {
-    checks::status(response.status)?;
-    checks::header(response.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+    response.validate()?;
     Error::check_status(response.status, "")?;
     if let Some(resume) = resume {
         let revision = response
@@ -117,6 +136,7 @@ async fn read_list_chunks(
                 return Err(err);
             }
         };
+        validate_list_chunk(&chunk)?;
         if chunk.journals.is_empty() {
             return Err(Error::Protocol(
                 "unexpected empty ListResponse.Journals in unary listing".into(),
@@ -124,30 +144,6 @@ async fn read_list_chunks(
         }
         response.journals.extend(chunk.journals);
     }
-}
-
-/// Checks one listed journal: a named spec, a positive mod revision and a
-/// valid route.
-fn check_listed_journal(journal: &list_response::Journal) -> Result<()> {
-    let name = journal.spec.as_ref().map_or("", |spec| spec.name.as_str());
-    if name.is_empty() {
-        return Err(Error::Validation(
-            "Spec.Name: invalid length (0; expected 4 <= length <= 512)".into(),
-        ));
-    }
-    if journal.mod_revision <= 0 {
-        return Err(Error::Validation(format!(
-            "invalid ModRevision ({}; expected > 0)",
-            journal.mod_revision
-        )));
-    }
-    let default = Default::default();
-    checks::route(journal.route.as_ref().unwrap_or(&default)).map_err(|e| e.with_context("Route"))
-}
-
-/// Removes a `;meta` suffix from a journal name.
-fn strip_meta(journal: &str) -> &str {
-    journal.split_once(';').map_or(journal, |(name, _)| name)
 }
 
 /// Fetches the listing of one journal (by name; a `;meta` suffix is
@@ -205,13 +201,12 @@ pub async fn apply_journals_in_batches(
     for batch in batches {
         let dispatch = client.default_client()?;
         let mut grpc = dispatch.client.clone();
-        let request = ApplyRequest { changes: batch };
+        let request = client.request(ApplyRequest { changes: batch });
         last = call(client, None, &dispatch, async {
             Ok(grpc.apply(request).await?.into_inner())
         })
         .await?;
-        checks::status(last.status)?;
-        checks::header(last.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+        last.validate()?;
         Error::check_status(last.status, "")?;
     }
     Ok(last)
@@ -233,11 +228,13 @@ pub async fn list_all_fragments(
         let dispatch = client.journal_client_for(&journal, false)?;
         let mut grpc = dispatch.client.clone();
         let page = call(client, Some(&journal), &dispatch, async {
-            Ok(grpc.list_fragments(request.clone()).await?.into_inner())
+            Ok(grpc
+                .list_fragments(client.request(request.clone()))
+                .await?
+                .into_inner())
         })
         .await?;
-        checks::status(page.status)?;
-        checks::header(page.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+        page.validate()?;
         if let Some(route) = page.header.as_ref().and_then(|h| h.route.as_ref()) {
             client.update_route(&journal, route);
         }
@@ -273,14 +270,13 @@ pub async fn fragment_store_health(
         check_delete: !check_delete_prefix.is_empty(),
         check_delete_prefix: check_delete_prefix.to_string(),
     };
-    let dispatch = client.default_client()?;
-    let mut grpc = dispatch.client.clone();
-    let response = call(client, None, &dispatch, async {
-        Ok(grpc.fragment_store_health(request).await?.into_inner())
+    let (_, response) = call_default(client, |mut grpc| {
+        let request = client.request(request.clone());
+        async move { Ok(grpc.fragment_store_health(request).await?.into_inner()) }
     })
     .await?;
-    let status = checks::status(response.status)?;
-    checks::header(response.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+    response.validate()?;
+    let status = Status::try_from(response.status).expect("validated");
     match status {
         Status::Ok | Status::FragmentStoreUnhealthy => Ok(response),
         _ => Err(Error::from_status(status, &response.store_health_error).expect("not OK")),

@@ -11,17 +11,10 @@ use crate::server::{Broker, Resolved};
 
 /// Checks the first message of an Append stream.
 fn validate_first(req: &AppendRequest) -> Result<(), String> {
-    // INTERIM: the AppendRequest rules of §1.5, until `gazette::protocol::validate` lands.
     if req.journal.is_empty() {
         return Err("Journal: invalid length (0; expected 4 <= length <= 512)".into());
     }
-    if !req.content.is_empty() {
-        return Err("unexpected Content".into());
-    }
-    if req.offset < 0 {
-        return Err(format!("invalid Offset ({}; expected >= 0)", req.offset));
-    }
-    Ok(())
+    helpers::validate(req)
 }
 
 fn is_empty_set(s: &Option<LabelSet>) -> bool {
@@ -106,6 +99,10 @@ impl Broker {
                 return Err(tonic::Status::unknown("append stream: unexpected EOF"));
             };
             chunks += 1;
+            if !msg.journal.is_empty() {
+                return Err(tonic::Status::unknown("append stream: unexpected Journal"));
+            }
+            helpers::validate(&msg).map_err(tonic::Status::unknown)?;
             if msg.content.is_empty() {
                 if msg != AppendRequest::default() {
                     return Err(tonic::Status::unknown(

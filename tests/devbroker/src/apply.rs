@@ -14,7 +14,7 @@ impl Broker {
     /// `expect_mod_revision` comparison is ETCD_TRANSACTION_FAILED in-band,
     /// otherwise every change lands at one new revision.
     pub(crate) fn serve_apply(&self, req: ApplyRequest) -> Result<ApplyResponse, tonic::Status> {
-        helpers::validate_apply(&req).map_err(tonic::Status::unknown)?;
+        helpers::validate(&req).map_err(tonic::Status::unknown)?;
         let mut names = Vec::new();
         for (i, c) in req.changes.iter().enumerate() {
             if let Some(spec) = &c.upsert {

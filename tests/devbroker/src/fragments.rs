@@ -3,41 +3,10 @@
 use gazette::protocol::{fragments_response, FragmentsRequest, FragmentsResponse, Status};
 
 use crate::server::{Broker, Resolved};
-use crate::store;
+use crate::{helpers, store};
 
 /// Page size when the request leaves `page_limit` at 0.
 const DEFAULT_PAGE_LIMIT: usize = 1000;
-
-fn validate(req: &FragmentsRequest) -> Result<(), String> {
-    // INTERIM: the FragmentsRequest rules of §1.5, until `gazette::protocol::validate` lands.
-    if req.journal.is_empty() {
-        return Err("Journal: invalid length (0; expected 4 <= length <= 512)".into());
-    }
-    if req.end_mod_time != 0 && req.end_mod_time < req.begin_mod_time {
-        return Err(format!(
-            "invalid EndModTime ({} must be after {})",
-            req.end_mod_time, req.begin_mod_time
-        ));
-    }
-    if req.next_page_token < 0 {
-        return Err(format!(
-            "invalid NextPageToken ({}; must be >= 0)",
-            req.next_page_token
-        ));
-    }
-    if !(0..=10_000).contains(&req.page_limit) {
-        return Err(format!(
-            "invalid PageLimit ({}; must be >= 0 and <= 10000)",
-            req.page_limit
-        ));
-    }
-    if let Some(ttl) = &req.signature_ttl {
-        if ttl.seconds < 0 || (ttl.seconds == 0 && ttl.nanos <= 0) {
-            return Err("invalid SignatureTTL (must be > 0s)".into());
-        }
-    }
-    Ok(())
-}
 
 impl Broker {
     /// Serves ListFragments.
@@ -45,7 +14,7 @@ impl Broker {
         &self,
         req: FragmentsRequest,
     ) -> Result<FragmentsResponse, tonic::Status> {
-        validate(&req).map_err(tonic::Status::unknown)?;
+        helpers::validate(&req).map_err(tonic::Status::unknown)?;
         let (spec, route, content) =
             match self.resolve(&req.journal, false, req.do_not_proxy, req.header.as_ref())? {
                 Resolved::Local {

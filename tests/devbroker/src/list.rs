@@ -2,7 +2,7 @@
 //! as a watch that sends a new snapshot whenever the matched set changes.
 
 use gazette::protocol::{
-    list_response, Label, LabelSelector, LabelSet, ListRequest, ListResponse, Status,
+    list_response, LabelSelector, LabelSet, ListRequest, ListResponse, Status,
 };
 use tokio::sync::mpsc;
 
@@ -13,39 +13,9 @@ use crate::state::empty_route;
 /// Journals per ListResponse message (Gazette HEAD).
 const CHUNK: usize = 25;
 
-/// A journal's labels plus the meta-labels `name` and `prefix` (every
-/// `/`-terminated prefix of the name), sorted by (name, value).
+/// A journal's labels plus the meta-labels `name` and `prefix`.
 fn labels_with_meta(name: &str, labels: &LabelSet) -> LabelSet {
-    let mut out = labels.labels.clone();
-    let label = |n: &str, v: &str| Label {
-        name: n.to_string(),
-        value: v.to_string(),
-        prefix: false,
-    };
-    out.push(label("name", name));
-    for (i, c) in name.char_indices() {
-        if c == '/' {
-            out.push(label("prefix", &name[..=i]));
-        }
-    }
-    out.sort_by(|a, b| (&a.name, &a.value).cmp(&(&b.name, &b.value)));
-    LabelSet { labels: out }
-}
-
-fn validate(sel: &LabelSelector) -> Result<(), String> {
-    // INTERIM: only the List-specific rule; full selector validation comes
-    // from `gazette::protocol` once merged.
-    for (set, what) in [(&sel.include, "Include"), (&sel.exclude, "Exclude")] {
-        for (i, l) in set.clone().unwrap_or_default().labels.iter().enumerate() {
-            if l.name == "prefix" && !l.value.ends_with('/') {
-                return Err(format!(
-                    "Selector.{what}.Labels[{i}].Value: expected trailing '/' ({})",
-                    l.value
-                ));
-            }
-        }
-    }
-    Ok(())
+    helpers::union(labels, &helpers::meta_labels(name))
 }
 
 impl Broker {
@@ -93,7 +63,7 @@ impl Broker {
         tx: mpsc::Sender<Result<ListResponse, tonic::Status>>,
     ) {
         let sel = req.selector.clone().unwrap_or_default();
-        if let Err(e) = validate(&sel) {
+        if let Err(e) = helpers::validate(&req) {
             let _ = tx.send(Err(tonic::Status::unknown(e))).await;
             return;
         }

@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 use crate::faults::{Fault, Rpc};
 use crate::journal::{lookup, Entry, JournalContent, Lookup, Source};
 use crate::server::{Broker, Resolved};
-use crate::{codec, store};
+use crate::{codec, helpers, store};
 
 /// Largest content frame (Gazette v0.103+).
 pub(crate) const MAX_CHUNK: usize = 32 * 1024 - 32;
@@ -17,23 +17,7 @@ type Tx = mpsc::Sender<Result<ReadResponse, tonic::Status>>;
 
 /// Checks a ReadRequest as a broker does before serving it.
 pub(crate) fn validate(req: &ReadRequest) -> Result<(), String> {
-    // INTERIM: the ReadRequest rules of §1.5, until `gazette::protocol::validate` lands.
-    if req.journal.is_empty() {
-        return Err("Journal: invalid length (0; expected 4 <= length <= 512)".into());
-    }
-    if req.offset < -1 {
-        return Err(format!(
-            "invalid Offset ({}; expected -1 <= Offset <= MaxInt64)",
-            req.offset
-        ));
-    }
-    if req.end_offset < 0 || (req.end_offset != 0 && req.end_offset < req.offset) {
-        return Err(format!(
-            "invalid EndOffset ({}; expected 0 or Offset <= EndOffset)",
-            req.end_offset
-        ));
-    }
-    Ok(())
+    helpers::validate(req)
 }
 
 /// The bytes `[from, to)` of an index entry, or None if the entry moved away
