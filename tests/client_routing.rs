@@ -5,6 +5,7 @@
 //! forgotten after one transport failure.
 
 mod client_common;
+mod common;
 
 use bytes::Bytes;
 use client_common::{spec, unique, Env};
