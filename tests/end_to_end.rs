@@ -4,14 +4,15 @@
 //! * per codec, a large volume written through many `Appender`s across
 //!   dozens of fragment rolls into a `file:///` store, read back
 //!   byte-identical through broker-streamed reads, direct fragment reads and
-//!   (see `end_to_end_retry.rs`) a `RetryReader` under faults;
+//!   a `RetryReader` while streams are cut and the primary moves;
 //! * with three brokers, appends go to the primary and reads to a member
 //!   once routes are known, and a first request to a non-member is proxied.
 //!
 //! The volume per codec is `GAZETTE_E2E_BYTES` (bytes, or with a `K`, `M` or
 //! `G` suffix, e.g. `256M`); see `support::volume_bytes` for the default.
-//! Against a real broker (`GAZETTE_TEST_BROKER`), the volume tests run too;
-//! the routing test needs the dev broker's counters and skips.
+//! Against a real broker (`GAZETTE_TEST_BROKER`), the volume tests run their
+//! first two read paths; the RetryReader path and the routing test need the
+//! dev broker's faults and counters and skip.
 
 mod common;
 mod end_to_end_support;
@@ -21,7 +22,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use common::{skip, TestEnv};
 use end_to_end_support::{
-    create_volume_journal, read_direct, read_proxied, volume_bytes, write_volume, Ledger,
+    create_volume_journal, read_direct, read_proxied, read_retrying, volume_bytes, write_volume,
+    Ledger,
 };
 use gazette::client::append::append;
 use gazette::client::appender::Appender;
@@ -31,11 +33,12 @@ use gazette::client::{Client, ClientConfig};
 use gazette::protocol::{AppendRequest, CompressionCodec, ReadRequest};
 use gazette_devbroker::{DevBroker, Rpc};
 
-/// Writes the volume in `codec`, then reads it back through broker-streamed
-/// reads and through direct fragment reads, comparing digests.
+/// Writes the volume in `codec` (three brokers, replication 1), then reads
+/// it back through broker-streamed reads, direct fragment reads and a
+/// RetryReader under faults, comparing digests.
 async fn volume_round_trip(codec: CompressionCodec) {
     let total = volume_bytes();
-    let env = TestEnv::start(1).await;
+    let env = TestEnv::start(3).await;
     let client = Client::new(ClientConfig::new(env.endpoint()).with_file_root(env.fragment_root()))
         .expect("client");
     let journal = create_volume_journal(&env, codec, total).await;
@@ -88,6 +91,40 @@ async fn volume_round_trip(codec: CompressionCodec) {
     assert_eq!(
         direct.streamed_readers, 1,
         "{codec:?}: only the open fragment is streamed by the broker"
+    );
+
+    let Some(dev) = env.dev() else {
+        return skip();
+    };
+    let started = Instant::now();
+    let retried = read_retrying(&client, dev, &journal, written.head, codec as u64).await;
+    let retried_took = started.elapsed();
+    written
+        .ledger
+        .assert_same(&retried.ledger, &format!("{codec:?} retry reader"));
+    eprintln!(
+        "e2e {codec:?}: retry reader {retried_took:.1?}: {} retries, {} Read RPCs at the brokers, \
+         primary moves {:?}",
+        retried.retries, retried.broker_reads, retried.moves
+    );
+    assert!(
+        retried.retries >= 16,
+        "{codec:?}: streams were cut dozens of times, yet only {} retries",
+        retried.retries
+    );
+    assert!(retried.broker_reads > retried.retries);
+    assert_eq!(retried.moves.len(), 2, "the primary moved twice mid-read");
+    for &(broker, at_move, at_end) in &retried.moves {
+        assert!(
+            at_end > at_move,
+            "{codec:?}: broker {broker} served reads after becoming primary"
+        );
+    }
+    let last = retried.moves.last().unwrap().0;
+    assert_eq!(
+        retried.cached_primary.as_deref(),
+        Some(dev.endpoint(last).as_str()),
+        "{codec:?}: the client learned the final route"
     );
 }
 

@@ -1,15 +1,17 @@
 //! Helpers of the end-to-end tests: the volume's size, deterministic
 //! content, the writer (many Appenders of varied shapes), a digest ledger to
-//! compare what was written with what was read, and the two plain read
-//! paths (broker-streamed and direct fragment reads).
+//! compare what was written with what was read, and the three read paths
+//! (broker-streamed, direct fragment reads, and a RetryReader under faults).
 #![allow(dead_code)]
 
 use bytes::Bytes;
 use gazette::client::appender::Appender;
-use gazette::client::list::list_all_fragments;
+use gazette::client::list::{get_journal, list_all_fragments};
 use gazette::client::reader::{ReadStep, Reader};
+use gazette::client::retry_reader::RetryReader;
 use gazette::client::Client;
 use gazette::protocol::{AppendRequest, CompressionCodec, FragmentsRequest, ReadRequest};
+use gazette_devbroker::{DevBroker, Rpc};
 use sha1::{Digest, Sha1};
 
 use crate::common::TestEnv;
@@ -474,5 +476,105 @@ pub async fn read_direct(client: &Client, journal: &str, head: i64) -> ReadBack 
         reader = reader.successor();
     }
     out.read_rpcs = client.stats().snapshot().read_rpcs - rpcs;
+    out
+}
+
+/// What [`read_retrying`] saw.
+pub struct Retried {
+    /// Digest of the bytes returned, in order.
+    pub ledger: Ledger,
+    /// Retries the RetryReader took.
+    pub retries: u64,
+    /// Read RPCs the brokers received (proxied ones count at both ends).
+    pub broker_reads: u64,
+    /// Each primary move: (new primary, its Read count at the move, its
+    /// Read count at the end).
+    pub moves: Vec<(usize, u64, u64)>,
+    /// The primary's endpoint in the client's route cache at the end.
+    pub cached_primary: Option<String>,
+}
+
+/// Reads `[0, head)` of `journal` through a RetryReader (broker-streamed)
+/// while the dev broker cuts every Read stream after a random number of
+/// bytes (around a 48th of the volume, so dozens of cuts at any volume) and
+/// the journal's primary moves to another broker at a third and at two
+/// thirds of the way.
+pub async fn read_retrying(
+    client: &Client,
+    dev: &DevBroker,
+    journal: &str,
+    head: i64,
+    seed: u64,
+) -> Retried {
+    let brokers = dev.endpoints().len();
+    assert!(brokers >= 2, "moving the primary needs two brokers or more");
+    let route = get_journal(client, journal)
+        .await
+        .expect("get journal")
+        .route
+        .expect("route");
+    let endpoint = &route.endpoints[route.primary as usize];
+    let mut primary = dev
+        .endpoints()
+        .iter()
+        .position(|e| e == endpoint)
+        .expect("primary is one of ours");
+
+    let mut rng = Rng::new(seed ^ 0xc075);
+    let cut = ((head as u64) / 48).max(64 << 10);
+    let arm = |rng: &mut Rng| {
+        // Re-armed after every step: whichever Read starts next is cut.
+        dev.faults()
+            .cut_stream_after(Rpc::Read, cut / 2 + rng.next() % cut);
+    };
+    let retries = client.stats().snapshot().retries;
+    let broker_reads = dev.counters().total(Rpc::Read);
+    let mut out = Retried {
+        ledger: Ledger::default(),
+        retries: 0,
+        broker_reads: 0,
+        moves: Vec::new(),
+        cached_primary: None,
+    };
+    let move_at = [head as u64 / 3, 2 * head as u64 / 3];
+
+    let mut reader = RetryReader::new(
+        client,
+        ReadRequest {
+            journal: journal.to_string(),
+            end_offset: head,
+            ..Default::default()
+        },
+    );
+    arm(&mut rng);
+    loop {
+        match reader.next_chunk(1 << 20).await {
+            Ok(ReadStep::Data(chunk)) => out.ledger.update(&chunk),
+            Ok(ReadStep::Frame) => {}
+            Ok(ReadStep::Eof) => break,
+            Err(err) => panic!("retry reader at {}: {err}", reader.offset()),
+        }
+        arm(&mut rng);
+        if let Some(&at) = move_at.get(out.moves.len()) {
+            if out.ledger.len() >= at {
+                primary = (primary + 1) % brokers;
+                assert!(dev.move_primary(journal, primary));
+                out.moves
+                    .push((primary, dev.counters().get(primary, Rpc::Read), 0));
+            }
+        }
+    }
+    dev.faults().clear();
+    assert_eq!(reader.offset(), head, "the retry reader reached the head");
+
+    out.retries = client.stats().snapshot().retries - retries;
+    out.broker_reads = dev.counters().total(Rpc::Read) - broker_reads;
+    for m in &mut out.moves {
+        m.2 = dev.counters().get(m.0, Rpc::Read);
+    }
+    out.cached_primary = client
+        .route_cache()
+        .get(journal)
+        .map(|r| r.endpoints[r.primary as usize].clone());
     out
 }
