@@ -1,6 +1,6 @@
 //! No leaks: after a client and everything made from it (Appenders, Readers
 //! streamed and direct, readers dropped mid-read or while blocked at the
-//! write head) are dropped, the process's open file descriptors and the
+//! write head, RetryReaders through cut streams or cancelled) are dropped, the process's open file descriptors and the
 //! runtime's alive tokio tasks return to their starting counts.
 //!
 //! Its own test binary with a single test: both counts are process-wide
@@ -16,8 +16,10 @@ use gazette::client::append::append;
 use gazette::client::appender::Appender;
 use gazette::client::list::{get_journal, list_all_fragments};
 use gazette::client::reader::{ReadStep, Reader};
-use gazette::client::{Client, ClientConfig};
+use gazette::client::retry_reader::RetryReader;
+use gazette::client::{Client, ClientConfig, Error};
 use gazette::protocol::{AppendRequest, CompressionCodec, FragmentsRequest, ReadRequest};
+use gazette_devbroker::Rpc;
 
 /// Open file descriptors of this process.
 fn open_fds() -> usize {
@@ -208,6 +210,53 @@ async fn use_and_drop_a_client(
     })
     .await;
     assert!(waited.is_err(), "nothing arrives past the head");
+    drop(reader);
+
+    // A RetryReader through cut streams (dev broker only), and one blocked
+    // at the write head, cancelled from another task.
+    if let Some(dev) = env.dev() {
+        let retries = client.stats().snapshot().retries;
+        let mut reader = RetryReader::new(
+            &client,
+            ReadRequest {
+                journal: journal.to_string(),
+                end_offset: head,
+                ..Default::default()
+            },
+        );
+        let mut n = 0;
+        loop {
+            dev.faults()
+                .cut_stream_after(Rpc::Read, (head as u64 / 8).max(1024));
+            match reader.next_chunk(1 << 20).await.expect("retry read") {
+                ReadStep::Data(chunk) => n += chunk.len(),
+                ReadStep::Frame => {}
+                ReadStep::Eof => break,
+            }
+        }
+        dev.faults().clear();
+        assert_eq!(n as i64, head);
+        assert!(client.stats().snapshot().retries - retries >= 4);
+    }
+    let mut reader = RetryReader::new(
+        &client,
+        ReadRequest {
+            journal: journal.to_string(),
+            offset: head,
+            block: true,
+            ..Default::default()
+        },
+    );
+    let cancel = reader.cancel_handle();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        cancel.cancel();
+    });
+    let cancelled = reader.next_chunk(1024).await;
+    assert!(
+        matches!(cancelled, Err(Error::Canceled)),
+        "cancelled: {cancelled:?}"
+    );
     drop(reader);
 
     // Unary RPCs.
