@@ -22,8 +22,8 @@ use std::time::Instant;
 use bytes::Bytes;
 use common::{skip, TestEnv};
 use end_to_end_support::{
-    create_volume_journal, read_direct, read_proxied, read_retrying, volume_bytes, write_volume,
-    Ledger,
+    check_store_files, create_volume_journal, read_direct, read_proxied, read_retrying,
+    volume_bytes, write_volume, Ledger,
 };
 use gazette::client::append::append;
 use gazette::client::appender::Appender;
@@ -60,38 +60,59 @@ async fn volume_round_trip(codec: CompressionCodec) {
     );
     assert_eq!(proxied.direct_chunks, 0, "nothing was read directly");
 
-    let started = Instant::now();
-    let direct = read_direct(&client, &journal, written.head).await;
-    let direct_took = started.elapsed();
-    written
-        .ledger
-        .assert_same(&direct.ledger, &format!("{codec:?} direct read"));
     eprintln!(
         "e2e {codec:?}: {} MiB in {} appenders ({} aborted, {} records, {} multi-MiB writes), \
-         {} fragments persisted; write {:.1?}, streamed read {:.1?}, direct read {:.1?}",
+         {} fragments persisted; write {wrote:.1?}, streamed read {proxied_took:.1?}",
         total >> 20,
         written.appenders,
         written.aborted,
         written.records,
         written.big_writes,
         written.persisted,
-        wrote,
-        proxied_took,
-        direct_took,
     );
-    assert!(
-        written.persisted >= 24,
-        "{codec:?}: expected dozens of rolled fragments, got {}",
-        written.persisted
-    );
-    assert_eq!(
-        direct.direct_readers, written.persisted,
-        "{codec:?}: one direct reader per persisted fragment"
-    );
-    assert_eq!(
-        direct.streamed_readers, 1,
-        "{codec:?}: only the open fragment is streamed by the broker"
-    );
+
+    // A real broker persists fragments asynchronously and its store may not
+    // be reachable from here: only the dev broker's counts are exact.
+    let exact = env.dev().is_some();
+    if exact {
+        assert!(
+            written.persisted >= 24,
+            "{codec:?}: expected dozens of rolled fragments, got {}",
+            written.persisted
+        );
+        assert_eq!(
+            check_store_files(env.fragment_root(), &journal, codec),
+            written.persisted,
+            "{codec:?}: every persisted fragment is a {codec:?} file in the store"
+        );
+    }
+
+    let store_known = exact || std::env::var_os("GAZETTE_TEST_FRAGMENT_ROOT").is_some();
+    if store_known {
+        let started = Instant::now();
+        let direct = read_direct(&client, &journal, written.head).await;
+        eprintln!(
+            "e2e {codec:?}: direct read {:.1?} ({} direct readers, {} streamed)",
+            started.elapsed(),
+            direct.direct_readers,
+            direct.streamed_readers
+        );
+        written
+            .ledger
+            .assert_same(&direct.ledger, &format!("{codec:?} direct read"));
+        if exact {
+            assert_eq!(
+                direct.direct_readers, written.persisted,
+                "{codec:?}: one direct reader per persisted fragment"
+            );
+            assert_eq!(
+                direct.streamed_readers, 1,
+                "{codec:?}: only the open fragment is streamed by the broker"
+            );
+        }
+    } else {
+        eprintln!("skipped direct reads: GAZETTE_TEST_FRAGMENT_ROOT is not set");
+    }
 
     let Some(dev) = env.dev() else {
         return skip();

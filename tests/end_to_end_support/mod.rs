@@ -4,12 +4,15 @@
 //! (broker-streamed, direct fragment reads, and a RetryReader under faults).
 #![allow(dead_code)]
 
+use std::path::Path;
+
 use bytes::Bytes;
 use gazette::client::appender::Appender;
 use gazette::client::list::{get_journal, list_all_fragments};
 use gazette::client::reader::{ReadStep, Reader};
 use gazette::client::retry_reader::RetryReader;
 use gazette::client::Client;
+use gazette::protocol::fragment::codec_extension;
 use gazette::protocol::{AppendRequest, CompressionCodec, FragmentsRequest, ReadRequest};
 use gazette_devbroker::{DevBroker, Rpc};
 use sha1::{Digest, Sha1};
@@ -360,6 +363,48 @@ pub async fn write_volume(client: &Client, journal: &str, total: u64, seed: u64)
     out
 }
 
+/// Checks the persisted fragment files of `journal` under the store `root`:
+/// each is named with `codec`'s extension and starts as that codec's
+/// stream does (so the direct reads really decoded compressed files), and
+/// uncompressed ones hold exactly their offset range. Returns how many.
+pub fn check_store_files(root: &Path, journal: &str, codec: CompressionCodec) -> usize {
+    let extension = codec_extension(codec).expect("a real codec");
+    let magic: &[u8] = match codec {
+        CompressionCodec::Gzip => &[0x1f, 0x8b],
+        CompressionCodec::Zstandard => &[0x28, 0xb5, 0x2f, 0xfd],
+        CompressionCodec::Snappy => b"\xff\x06\x00\x00sNaPpY",
+        _ => b"",
+    };
+    let mut files = 0;
+    let mut stack = vec![root.join(journal)];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("store directory") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(name.ends_with(extension), "{name}: expected {extension}");
+            let bytes = std::fs::read(&path).expect("fragment file");
+            assert!(
+                bytes.starts_with(magic),
+                "{name} does not start as a {codec:?} stream"
+            );
+            if codec == CompressionCodec::None {
+                let mut bounds = name.split('-').map(|h| i64::from_str_radix(h, 16));
+                let (begin, end) = (bounds.next(), bounds.next());
+                let (Some(Ok(begin)), Some(Ok(end))) = (begin, end) else {
+                    panic!("{name}: expected <begin>-<end>-<sum>.raw");
+                };
+                assert_eq!(bytes.len() as i64, end - begin, "{name}: raw size");
+            }
+            files += 1;
+        }
+    }
+    files
+}
+
 /// What a read pass saw.
 pub struct ReadBack {
     /// Digest of the bytes returned, in order.
@@ -375,7 +420,7 @@ pub struct ReadBack {
 }
 
 /// Reads `[0, head)` of `journal` with one Reader, the broker streaming
-/// every fragment (persisted ones included).
+/// every fragment (persisted ones included), copying into a buffer.
 pub async fn read_proxied(client: &Client, journal: &str, head: i64) -> ReadBack {
     let rpcs = client.stats().snapshot().read_rpcs;
     let mut reader = Reader::new(
@@ -393,13 +438,15 @@ pub async fn read_proxied(client: &Client, journal: &str, head: i64) -> ReadBack
         direct_readers: 0,
         streamed_readers: 1,
     };
+    // Through the copying `read`, into a buffer of an odd size.
+    let mut buf = vec![0u8; 100_003];
     loop {
-        match reader.next_chunk(1 << 20).await.expect("streamed read") {
-            ReadStep::Data(chunk) => {
+        match reader.read(&mut buf).await.expect("streamed read") {
+            ReadStep::Data(n) => {
                 if reader.is_direct() {
                     out.direct_chunks += 1;
                 }
-                out.ledger.update(&chunk);
+                out.ledger.update(&buf[..n]);
             }
             ReadStep::Frame => {}
             ReadStep::Eof => break,
