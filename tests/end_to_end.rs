@@ -1,8 +1,9 @@
 //! End-to-end tests of the journal client against the dev broker, over real
 //! gRPC on loopback:
 //!
-//! * per codec, a large volume written through many `Appender`s across
-//!   dozens of fragment rolls into a `file:///` store, read back
+//! * per codec, a large volume written through many `Appender`s (three
+//!   concurrent writers sharing one client) across dozens of fragment rolls
+//!   into a `file:///` store, read back
 //!   byte-identical through broker-streamed reads, direct fragment reads and
 //!   a `RetryReader` while streams are cut and the primary moves;
 //! * with three brokers, appends go to the primary and reads to a member
@@ -17,7 +18,7 @@
 mod common;
 mod end_to_end_support;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use common::{skip, TestEnv};
@@ -45,7 +46,11 @@ async fn volume_round_trip(codec: CompressionCodec) {
     let journal = create_volume_journal(&env, codec, total).await;
 
     let started = Instant::now();
-    let written = write_volume(&client, &journal, total, codec as u64).await;
+    // Bounded (generously), so a stall fails rather than hangs.
+    let limit = Duration::from_secs(120 + (total >> 20));
+    let written = tokio::time::timeout(limit, write_volume(&client, &journal, total, codec as u64))
+        .await
+        .unwrap_or_else(|_| panic!("{codec:?}: writing {total} bytes took over {limit:?}"));
     let wrote = started.elapsed();
     assert_eq!(written.ledger.len(), total, "wrote the whole volume");
 
@@ -411,5 +416,61 @@ async fn a_cut_read_retries_straight_to_the_member() {
         delta(&before, &counts(dev, Rpc::Read)),
         only(3, &[(1, 2)]),
         "the cut read and its retry both go straight to the member"
+    );
+}
+
+/// Several Appenders of one client to one journal at once: the broker
+/// serves them one after another while the others wait, all on one HTTP/2
+/// connection. The waiting ones must not starve the one being served (the
+/// dev broker once deadlocked here: its connection window was held by the
+/// waiting streams' unread content). Bounded, so a regression fails
+/// instead of hanging.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_appenders_to_one_journal_all_commit() {
+    let env = TestEnv::start(1).await;
+    let journal = env
+        .create_journal("concurrent", CompressionCodec::None)
+        .await;
+    let client = Client::connect(env.endpoint()).expect("client");
+    let writers: Vec<_> = (0..4u8)
+        .map(|w| {
+            let client = client.clone();
+            let journal = journal.clone();
+            tokio::spawn(async move {
+                let mut appender = Appender::new(
+                    &client,
+                    AppendRequest {
+                        journal,
+                        ..Default::default()
+                    },
+                );
+                let block = vec![b'a' + w; 64 << 10];
+                for _ in 0..64 {
+                    appender.write(&block).await.expect("write");
+                }
+                appender.close().await.expect("close");
+                appender.response.commit.expect("commit")
+            })
+        })
+        .collect();
+    let all = async {
+        let mut commits = Vec::new();
+        for w in writers {
+            commits.push(w.await.expect("writer"));
+        }
+        commits
+    };
+    let mut commits = tokio::time::timeout(Duration::from_secs(60), all)
+        .await
+        .expect("four concurrent 4 MiB appends commit within a minute");
+    commits.sort_by_key(|c| c.begin);
+    let spans: Vec<(i64, i64)> = commits.iter().map(|c| (c.begin, c.end)).collect();
+    let size = 4i64 << 20;
+    assert_eq!(
+        spans,
+        (0..4)
+            .map(|i| (i * size, (i + 1) * size))
+            .collect::<Vec<_>>(),
+        "each append commits whole, one after another"
     );
 }

@@ -5,6 +5,8 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use gazette::client::appender::Appender;
@@ -244,38 +246,59 @@ pub struct Written {
     pub persisted: usize,
 }
 
-/// Appends `total` bytes to the empty `journal` through many Appenders of
-/// varied shapes, one after another: runs of small records, single
-/// multi-MiB writes (copied, or handed over as `Bytes`), medium writes; and
-/// now and then an Appender that is rolled back, whose bytes must never
-/// appear. Checks that each commit starts where the previous one ended.
-pub async fn write_volume(client: &Client, journal: &str, total: u64, seed: u64) -> Written {
-    let content = pattern(seed);
-    let mut rng = Rng::new(seed ^ 0x5eed);
-    let mut out = Written {
-        ledger: Ledger::default(),
-        head: 0,
-        appenders: 0,
-        aborted: 0,
-        records: 0,
-        big_writes: 0,
-        persisted: 0,
-    };
+/// Concurrent writers of a volume, sharing one client.
+pub const WRITERS: u64 = 3;
+
+/// One committed append: where it landed and what it held.
+struct Commit {
+    begin: i64,
+    end: i64,
+    pieces: Vec<Bytes>,
+}
+
+/// What one writer task did.
+#[derive(Default)]
+struct WriterReport {
+    commits: Vec<Commit>,
+    aborted: usize,
+    records: usize,
+    big_writes: usize,
+}
+
+/// Takes up to `want` bytes from the shared `budget`; 0 once it's spent.
+fn reserve(budget: &AtomicU64, want: u64) -> u64 {
+    let mut took = 0;
+    let _ = budget.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+        took = want.min(left);
+        Some(left - took)
+    });
+    took
+}
+
+/// One writer: Appenders of varied shapes, one after another, until the
+/// shared budget is spent: runs of small records, single multi-MiB writes
+/// (copied, or handed over as `Bytes`), medium writes; and now and then an
+/// Appender that is rolled back, whose bytes must never appear.
+async fn writer(
+    client: Client,
+    journal: String,
+    content: Bytes,
+    budget: Arc<AtomicU64>,
+    seed: u64,
+) -> WriterReport {
+    let mut rng = Rng::new(seed);
+    let mut out = WriterReport::default();
     let request = AppendRequest {
-        journal: journal.to_string(),
+        journal,
         ..Default::default()
     };
     let slice = |rng: &mut Rng, len: usize| {
         let at = rng.range(0, (content.len() - len) as u64) as usize;
         content.slice(at..at + len)
     };
-    let mut n = 0u64;
-    let mut big_bytes = 0u64;
-    while out.ledger.len() < total {
-        n += 1;
-        let remaining = total - out.ledger.len();
-        let mut appender = Appender::new(client, request.clone());
-
+    let (mut written, mut big_bytes) = (0u64, 0u64);
+    for n in 1u64.. {
+        let mut appender = Appender::new(&client, request.clone());
         if n % 9 == 4 {
             // Rolled back: written, then aborted (or dropped unfinished).
             for _ in 0..rng.range(1, 40) {
@@ -291,36 +314,41 @@ pub async fn write_volume(client: &Client, journal: &str, total: u64, seed: u64)
             continue;
         }
 
-        let mut pieces = Vec::new();
         // About a third of the bytes go in multi-MiB writes, whatever the
         // volume; the rest in appenders of small records or medium writes.
-        let big_due = big_bytes * 3 < out.ledger.len() && remaining >= 2 << 20;
-        if big_due {
-            // One multi-MiB write.
-            let len = rng.range(2 << 20, 5 << 20).min(remaining) as usize;
-            pieces.push(slice(&mut rng, len));
-            big_bytes += len as u64;
-            out.big_writes += 1;
-        } else if n % 3 != 0 {
-            // A run of small records, the way a producer of events appends.
-            let budget = rng.range(16 << 10, 160 << 10).min(remaining);
-            let mut size = 0;
-            while size < budget {
-                let len = rng.range(1, 600).min(budget - size) as usize;
-                pieces.push(slice(&mut rng, len));
-                size += len as u64;
-                out.records += 1;
+        let big = big_bytes * 3 < written;
+        let want = if big {
+            rng.range(2 << 20, 5 << 20)
+        } else {
+            rng.range(16 << 10, 200 << 10)
+        };
+        let size = reserve(&budget, want);
+        if size == 0 {
+            break;
+        }
+        let mut pieces = Vec::new();
+        if big {
+            pieces.push(slice(&mut rng, size as usize));
+            big_bytes += size;
+            if size >= 2 << 20 {
+                out.big_writes += 1;
             }
         } else {
-            // A few medium writes.
-            let mut size = 0;
-            for _ in 0..rng.range(2, 6) {
-                let len = rng.range(4 << 10, 160 << 10).min(remaining - size) as usize;
-                if len == 0 {
-                    break;
+            // Small records (as a producer of events appends), or medium
+            // writes.
+            let (lo, hi) = if n % 3 != 0 {
+                (1, 600)
+            } else {
+                (4 << 10, 160 << 10)
+            };
+            let mut left = size;
+            while left > 0 {
+                let len = rng.range(lo, hi).min(left);
+                pieces.push(slice(&mut rng, len as usize));
+                left -= len;
+                if hi == 600 {
+                    out.records += 1;
                 }
-                pieces.push(slice(&mut rng, len));
-                size += len as u64;
             }
         }
         for piece in &pieces {
@@ -333,17 +361,63 @@ pub async fn write_volume(client: &Client, journal: &str, total: u64, seed: u64)
         }
         appender.close().await.expect("commit");
         let commit = appender.response.commit.clone().expect("commit fragment");
-        let size: u64 = pieces.iter().map(|p| p.len() as u64).sum();
+        assert_eq!(commit.end - commit.begin, size as i64, "commit {n} size");
+        out.commits.push(Commit {
+            begin: commit.begin,
+            end: commit.end,
+            pieces,
+        });
+        written += size;
+    }
+    out
+}
+
+/// Appends `total` bytes to the empty `journal` with [`WRITERS`]
+/// concurrent writers (see [`writer`]), then checks that the commits tile
+/// `[0, total)` exactly (nothing rolled back shows, nothing is lost or
+/// interleaved) and digests the bytes in journal order.
+pub async fn write_volume(client: &Client, journal: &str, total: u64, seed: u64) -> Written {
+    let content = pattern(seed);
+    let budget = Arc::new(AtomicU64::new(total));
+    let tasks: Vec<_> = (0..WRITERS)
+        .map(|w| {
+            tokio::spawn(writer(
+                client.clone(),
+                journal.to_string(),
+                content.clone(),
+                budget.clone(),
+                seed ^ (0x5eed + w),
+            ))
+        })
+        .collect();
+    let mut out = Written {
+        ledger: Ledger::default(),
+        head: 0,
+        appenders: 0,
+        aborted: 0,
+        records: 0,
+        big_writes: 0,
+        persisted: 0,
+    };
+    let mut commits = Vec::new();
+    for task in tasks {
+        let report = task.await.expect("writer task");
+        out.appenders += report.commits.len();
+        out.aborted += report.aborted;
+        out.records += report.records;
+        out.big_writes += report.big_writes;
+        commits.extend(report.commits);
+    }
+    commits.sort_by_key(|c| c.begin);
+    for commit in &commits {
         assert_eq!(
-            (commit.begin, commit.end),
-            (out.head, out.head + size as i64),
-            "commit {n} continues the previous one, rolled-back bytes excluded"
+            commit.begin, out.head,
+            "commits tile the journal: rolled-back bytes excluded, none interleaved"
         );
-        for piece in &pieces {
+        for piece in &commit.pieces {
             out.ledger.update(piece);
         }
         out.head = commit.end;
-        out.appenders += 1;
     }
 
     let fragments = list_all_fragments(
