@@ -244,6 +244,9 @@ pub struct Written {
     pub big_writes: usize,
     /// Fragments the broker lists as persisted to the store.
     pub persisted: usize,
+    /// Fragments the broker lists in all: the persisted ones plus the open
+    /// one, unless a last (rolled-back) append rolled it just before.
+    pub fragments: usize,
 }
 
 /// Concurrent writers of a volume, sharing one client.
@@ -398,6 +401,7 @@ pub async fn write_volume(client: &Client, journal: &str, total: u64, seed: u64)
         records: 0,
         big_writes: 0,
         persisted: 0,
+        fragments: 0,
     };
     let mut commits = Vec::new();
     for task in tasks {
@@ -434,6 +438,7 @@ pub async fn write_volume(client: &Client, journal: &str, total: u64, seed: u64)
         .iter()
         .filter(|f| f.spec.as_ref().is_some_and(|s| !s.backing_store.is_empty()))
         .count();
+    out.fragments = fragments.fragments.len();
     out
 }
 
