@@ -2,6 +2,7 @@
 //! use a stub), plus a scripted broker and HTTP fragment server for
 //! misbehaving direct fragment reads.
 
+mod common;
 mod read_support;
 
 use std::io::SeekFrom;
@@ -61,11 +62,14 @@ async fn offset_and_journal_reflect_the_request() {
 #[tokio::test]
 async fn retries_through_errors_and_routing_statuses() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("retries", CompressionCodec::None, 1024).await;
     env.append(&journal, &[b'.'; 100]).await;
     env.append(&journal, b"foobarbazbing").await;
 
-    let faults = env.broker.faults();
+    let faults = dev.faults();
     faults.fail_next(
         Rpc::Read,
         1,
@@ -96,7 +100,7 @@ async fn retries_through_errors_and_routing_statuses() {
     assert_eq!(rr.offset(), 113);
     // Failed RPC, NOT_JOURNAL_BROKER, two cut streams.
     assert!(env.client.stats().snapshot().retries - retries_before >= 4);
-    assert!(env.broker.counters().total(Rpc::Read) >= 5);
+    assert!(dev.counters().total(Rpc::Read) >= 5);
 }
 
 #[tokio::test]
@@ -193,6 +197,9 @@ async fn parent_context_bounds_every_reader() {
 #[tokio::test]
 async fn restart_with_end_offset_reads_through_fragment_ends_and_errors() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("end-offset", CompressionCodec::Gzip, 1024).await;
     env.append(&journal, &[b'.'; 100]).await;
     env.flush(&journal);
@@ -202,7 +209,7 @@ async fn restart_with_end_offset_reads_through_fragment_ends_and_errors() {
     env.flush(&journal);
 
     let mut rr = RetryReader::new(&env.client, request(&journal, 0));
-    env.broker.faults().fail_next(
+    dev.faults().fail_next(
         Rpc::Read,
         1,
         Fault::Grpc(tonic::Code::Unavailable, "try again".into()),
@@ -234,6 +241,9 @@ async fn journal_not_found_is_surfaced_after_a_few_tries() {
 #[tokio::test]
 async fn reading_through_a_broker_restart() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("restart", CompressionCodec::None, 1024).await;
     env.append(&journal, b"before").await;
     let mut req = request(&journal, 0);
@@ -243,9 +253,9 @@ async fn reading_through_a_broker_restart() {
 
     let restarted = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(env.broker.stop_broker(0).await);
+        assert!(dev.stop_broker(0).await);
         tokio::time::sleep(Duration::from_millis(150)).await;
-        assert!(env.broker.restart_broker(0).await.unwrap());
+        assert!(dev.restart_broker(0).await.unwrap());
         env.append(&journal, b"after").await;
     };
     let (got, ()) = tokio::join!(read_exactly(&mut rr, 5), restarted);
@@ -256,6 +266,9 @@ async fn reading_through_a_broker_restart() {
 #[tokio::test]
 async fn seek_discards_forward_and_restarts_backward() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("seek", CompressionCodec::Snappy, 1024).await;
     env.append(&journal, &[b'.'; 100]).await;
     env.flush(&journal);
@@ -266,19 +279,19 @@ async fn seek_discards_forward_and_restarts_backward() {
     req.do_not_proxy = true;
     let mut rr = RetryReader::new(&env.client, req);
     assert_eq!(read_exactly(&mut rr, 5).await, b"XXXXX");
-    let rpcs = env.broker.counters().total(Rpc::Read);
+    let rpcs = dev.counters().total(Rpc::Read);
 
     // Forward within the open fragment: discarded, no new RPC.
     assert_eq!(rr.seek(SeekFrom::Current(1)).await.unwrap(), 106);
     assert_eq!(read_exactly(&mut rr, 5).await, b"ello,");
-    assert_eq!(env.broker.counters().total(Rpc::Read), rpcs);
+    assert_eq!(dev.counters().total(Rpc::Read), rpcs);
 
     // Backward: the reader restarts at the new offset.
     let old = rr.reader().context().cancel.clone().unwrap();
     assert_eq!(rr.seek(SeekFrom::Start(105)).await.unwrap(), 105);
     assert!(old.is_cancelled(), "the old reader was cancelled");
     assert_eq!(read_exactly(&mut rr, 5).await, b"hello");
-    assert_eq!(env.broker.counters().total(Rpc::Read), rpcs + 1);
+    assert_eq!(dev.counters().total(Rpc::Read), rpcs + 1);
 
     assert!(matches!(
         rr.seek(SeekFrom::End(0)).await,
