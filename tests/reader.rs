@@ -636,3 +636,55 @@ async fn a_successor_is_routed_by_the_last_header() {
     assert_eq!(next.response(), &ReadResponse::default());
     assert_eq!(broker.requests().len(), 2);
 }
+
+#[tokio::test]
+async fn metadata_only_reads_end_after_the_metadata_frame() {
+    let env = Env::start().await;
+    let journal = env
+        .create("metadata-only", CompressionCodec::None, 1024)
+        .await;
+    env.append(&journal, b"some content").await;
+    let mut req = request(&journal, 4);
+    req.metadata_only = true;
+    let mut reader = Reader::new(&env.client, req);
+    assert_eq!(reader.next_chunk(100).await.unwrap(), ReadStep::Frame);
+    let response = reader.response();
+    assert_eq!(response.offset, 4);
+    assert_eq!(response.write_head, 12);
+    assert!(response.header.is_some());
+    assert_eq!(reader.next_chunk(100).await.unwrap(), ReadStep::Eof);
+    assert_eq!(
+        reader.next_chunk(100).await.unwrap(),
+        ReadStep::Eof,
+        "EOF sticks"
+    );
+    assert_eq!(reader.request().offset, 4);
+}
+
+#[tokio::test]
+async fn proxied_read_stops_at_end_offset() {
+    let env = Env::start().await;
+    let journal = env.create("end-offset", CompressionCodec::None, 1024).await;
+    env.append(&journal, b"0123456789").await;
+    let mut req = request(&journal, 2);
+    req.end_offset = 6;
+    let mut reader = Reader::new(&env.client, req);
+    let (got, end) = read_to_end(&mut reader).await;
+    end.unwrap();
+    assert_eq!(got, b"2345");
+    assert_eq!(reader.request().offset, 6);
+}
+
+#[tokio::test]
+async fn invalid_requests_are_refused_before_any_rpc() {
+    let env = Env::start().await;
+    let mut req = request("fragreader-tests/bad", 10);
+    req.end_offset = 5;
+    let mut reader = Reader::new(&env.client, req);
+    let err = reader.next_chunk(10).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "ReadRequest: invalid EndOffset (5; expected 0 or Offset <= EndOffset)"
+    );
+}

@@ -522,3 +522,35 @@ async fn misbehaving_direct_reads_recover_through_rpcs() {
         server.abort();
     }
 }
+
+#[tokio::test]
+async fn end_offset_ends_a_blocking_read() {
+    let env = Env::start().await;
+    let journal = env
+        .create("blocking-end", CompressionCodec::None, 1024)
+        .await;
+    env.append(&journal, b"0123").await;
+    let mut req = request(&journal, 1);
+    req.block = true;
+    req.end_offset = 7;
+    let mut rr = RetryReader::new(&env.client, req);
+    let appended = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        env.append(&journal, b"456789").await;
+    };
+    let ((got, end), ()) = tokio::join!(read_to_end(&mut rr), appended);
+    end.unwrap();
+    assert_eq!(got, b"123456");
+    assert_eq!(rr.offset(), 7);
+}
+
+#[tokio::test]
+async fn invalid_requests_are_returned_not_retried() {
+    let env = Env::start().await;
+    let mut rr = RetryReader::new(&env.client, request("bad", 0));
+    let err = rr.next_chunk(10).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("ReadRequest.Journal: "),
+        "{err}"
+    );
+}
