@@ -155,3 +155,39 @@ async fn stopping_a_broker_ends_blocked_reads_cleanly() {
     assert!(matches!(end, Ok(None)), "{end:?}");
     stop.await.unwrap();
 }
+
+#[tokio::test]
+async fn min_etcd_revision_waits_for_the_revision() {
+    let b = DevBroker::start(Options::default()).await.unwrap();
+    let mut c = client(b.endpoint(0)).await;
+    let name = unique("minrev");
+    let rev = create(&mut c, spec(&name, CompressionCodec::None, &[]))
+        .await
+        .header
+        .unwrap()
+        .etcd
+        .unwrap()
+        .revision;
+    let req = ReadRequest {
+        journal: name.clone(),
+        min_etcd_revision: rev + 1,
+        ..Default::default()
+    };
+    let mut c2 = c.clone();
+    let read = tokio::spawn(async move { read_frames(&mut c2, req).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !read.is_finished(),
+        "the read waits for revision {}",
+        rev + 1
+    );
+    create(&mut c, spec(&unique("bump"), CompressionCodec::None, &[])).await;
+    let f = tokio::time::timeout(Duration::from_secs(5), read)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        f[0].header.as_ref().unwrap().etcd.unwrap().revision,
+        rev + 1
+    );
+}
