@@ -228,7 +228,8 @@ impl Reader {
         self.request.offset - buffered as i64
     }
 
-    /// Copies the next bytes into `buf` (non-empty); see [`ReadStep`].
+    /// Copies the next bytes into `buf`; see [`ReadStep`]. An empty `buf`
+    /// returns `Data(0)` at once.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<ReadStep<usize>> {
         if buf.is_empty() {
             return Ok(ReadStep::Data(0));

@@ -22,7 +22,9 @@
 //! at 0 on every call.
 //!
 //! Steps are [`ReadStep`]s as for [`Reader`]: `Frame` means a frame arrived
-//! with no bytes yet, which is not the end.
+//! with no bytes yet, which is not the end. Bytes and an error never come
+//! out of one call (Go may return both; here the bytes come first and the
+//! error, if it is not retried, on the next call).
 
 use std::io::SeekFrom;
 use std::sync::{Arc, Mutex};
@@ -199,8 +201,8 @@ impl RetryReader {
         &mut self.reader
     }
 
-    /// Copies the next bytes into `buf` (non-empty), retrying; see the
-    /// [module docs](self) and [`ReadStep`].
+    /// Copies the next bytes into `buf`, retrying; see the [module
+    /// docs](self) and [`ReadStep`]. An empty `buf` returns `Data(0)` at once.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<ReadStep<usize>> {
         if buf.is_empty() {
             return Ok(ReadStep::Data(0));

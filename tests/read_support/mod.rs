@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -25,16 +24,6 @@ use gazette_devbroker::DevBroker;
 use crate::common::TestEnv;
 use tokio_stream::Stream;
 use tonic::transport::Channel;
-
-/// A journal name unique to this process and call.
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "fragreader-tests/{}/{prefix}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 /// The shared test environment (a dev cluster with a `file:///` store, or
 /// the real broker of `GAZETTE_TEST_BROKER`) with a client whose file
