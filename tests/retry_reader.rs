@@ -127,8 +127,9 @@ async fn switching_block_on_swallows_offset_not_yet_available() {
     req.block = true;
     rr.cancel();
     rr.restart(req);
+    let seen = env.read_rpcs();
     let appended = async {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        env.settle_read(seen).await;
         env.append(&journal, b"third").await;
     };
     let (jump, ()) = tokio::join!(rr.next_chunk(100), appended);

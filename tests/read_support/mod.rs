@@ -99,6 +99,28 @@ impl Env {
         assert!(dev.flush(journal));
     }
 
+    /// Number of Read RPCs the dev broker has received (0 on a real broker).
+    pub fn read_rpcs(&self) -> u64 {
+        self.dev()
+            .map_or(0, |dev| dev.counters().total(gazette_devbroker::Rpc::Read))
+    }
+
+    /// Waits until the broker has received more than `seen` Read RPCs (a
+    /// fixed pause on a real broker), and a little longer so it has
+    /// resolved the request: used before appending content that a blocking
+    /// read at offset -1 must not see as already written.
+    pub async fn settle_read(&self, seen: u64) {
+        if self.dev().is_some() {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+            while self.read_rpcs() <= seen && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
+    }
+
     /// A client of the same broker with no file transport.
     pub fn client_without_file_root(&self) -> Client {
         Client::connect(self.test.endpoint()).unwrap()
