@@ -555,3 +555,45 @@ async fn invalid_requests_are_returned_not_retried() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn as_an_async_read_and_a_stream() {
+    use tokio::io::AsyncBufReadExt;
+    use tokio_stream::StreamExt;
+
+    let env = Env::start().await;
+    let journal = env.create("lines", CompressionCodec::Gzip, 1024).await;
+    let text: String = (0..200).map(|i| format!("line number {i}\n")).collect();
+    env.append(&journal, text.as_bytes()).await;
+    let end = text.len() as i64;
+
+    // Lines through a BufReader, ending at end_offset.
+    let mut req = request(&journal, 0);
+    req.end_offset = end;
+    req.block = true;
+    let stream = RetryReader::new(&env.client, req.clone()).into_stream();
+    let mut lines = tokio::io::BufReader::new(stream).lines();
+    let mut n = 0;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        assert_eq!(line, format!("line number {n}"));
+        n += 1;
+    }
+    assert_eq!(n, 200);
+
+    // Chunks through the Stream, with an error item for a non-blocking read
+    // reaching the write head.
+    req.block = false;
+    req.end_offset = 0;
+    let mut stream = RetryReader::new(&env.client, req).into_stream();
+    let mut got = Vec::new();
+    let err = loop {
+        match stream.next().await {
+            Some(Ok(chunk)) => got.extend_from_slice(&chunk),
+            Some(Err(err)) => break err,
+            None => panic!("non-blocking reads end with OFFSET_NOT_YET_AVAILABLE"),
+        }
+    };
+    assert!(matches!(err, Error::OffsetNotYetAvailable), "{err:?}");
+    assert_eq!(got, text.as_bytes());
+    assert_eq!(stream.get_ref().unwrap().offset(), end);
+}
