@@ -597,3 +597,44 @@ async fn as_an_async_read_and_a_stream() {
     assert_eq!(got, text.as_bytes());
     assert_eq!(stream.get_ref().unwrap().offset(), end);
 }
+
+#[tokio::test]
+async fn deleted_fragments_are_skipped_with_an_offset_jump() {
+    let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
+    let journal = env
+        .create("expired", CompressionCodec::Zstandard, 1024)
+        .await;
+    env.append(&journal, b"expired!").await;
+    env.flush(&journal);
+    env.append(&journal, b"kept").await;
+    env.flush(&journal);
+    // Remove the first fragment's file, as retention would.
+    let dir = env.store_root().join(&journal);
+    let first = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("0000000000000000-")
+        })
+        .expect("first fragment file");
+    std::fs::remove_file(first).unwrap();
+
+    for do_not_proxy in [false, true] {
+        let mut req = request(&journal, 0);
+        req.do_not_proxy = do_not_proxy;
+        let mut rr = RetryReader::new(&env.client, req);
+        let jump = rr.next_chunk(100).await;
+        assert!(matches!(jump, Err(Error::OffsetJump)), "{jump:?}");
+        assert_eq!(rr.offset(), 8);
+        let (got, end) = read_to_end(&mut rr).await;
+        assert!(matches!(end, Err(Error::OffsetNotYetAvailable)), "{end:?}");
+        assert_eq!(got, b"kept");
+    }
+}
