@@ -638,3 +638,44 @@ async fn deleted_fragments_are_skipped_with_an_offset_jump() {
         assert_eq!(got, b"kept");
     }
 }
+
+#[tokio::test]
+async fn do_not_proxy_reads_find_a_member_through_the_response_route() {
+    let env = Env::start_with(2).await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
+    let journal = env
+        .create("discovery", CompressionCodec::Snappy, 1024)
+        .await;
+    env.append(&journal, b"found it").await;
+    env.flush(&journal);
+    let route = gazette::client::list::get_journal(&env.client, &journal)
+        .await
+        .unwrap()
+        .route
+        .unwrap();
+    let member = (0..2)
+        .find(|i| route.members[0] == dev.process_id(*i))
+        .unwrap();
+    let other = 1 - member;
+
+    // A client that only knows the other broker and caches no routes: the
+    // NOT_JOURNAL_BROKER answer's header routes the retry to the member.
+    let mut config =
+        gazette::client::ClientConfig::new(dev.endpoint(other)).with_file_root(env.store_root());
+    config.route_cache_size = 0;
+    let client = gazette::client::Client::new(config).unwrap();
+    let before = (
+        dev.counters().get(other, Rpc::Read),
+        dev.counters().get(member, Rpc::Read),
+    );
+    let mut req = request(&journal, 0);
+    req.do_not_proxy = true;
+    let mut rr = RetryReader::new(&client, req);
+    let (got, end) = read_to_end(&mut rr).await;
+    assert!(matches!(end, Err(Error::OffsetNotYetAvailable)), "{end:?}");
+    assert_eq!(got, b"found it");
+    assert_eq!(dev.counters().get(other, Rpc::Read) - before.0, 1);
+    assert!(dev.counters().get(member, Rpc::Read) - before.1 >= 1);
+}
