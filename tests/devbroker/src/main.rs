@@ -31,7 +31,7 @@ fn cli() -> Command {
              Once ready it prints one line of JSON on stdout:\n  \
              {\"endpoints\":[\"http://127.0.0.1:PORT\",...],\"store\":\"DIR\"}\n\
              (\"store\" is null without --store). It exits with status 0 on \
-             SIGTERM, SIGINT or end of standard input.",
+             SIGTERM, SIGINT or end of standard input (unless --no-stdin).",
         )
         .arg(
             Arg::new("listen")
@@ -55,6 +55,12 @@ fn cli() -> Command {
                 .value_name("DIR")
                 .value_parser(value_parser!(PathBuf))
                 .help("Root directory behind file:/// fragment stores (created if missing); without it fragments stay in memory"),
+        )
+        .arg(
+            Arg::new("no-stdin")
+                .long("no-stdin")
+                .action(clap::ArgAction::SetTrue)
+                .help("Don't read standard input (no control commands; run until SIGTERM or SIGINT)"),
         )
         .after_help(control::COMMANDS)
 }
@@ -91,8 +97,15 @@ async fn main() {
     let _ = out.write_all(ready.as_bytes()).await;
     let _ = out.flush().await;
 
+    let use_stdin = !m.get_flag("no-stdin");
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
+        if !use_stdin {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+            }
+        }
         tokio::select! {
             _ = term.recv() => break,
             _ = int.recv() => break,

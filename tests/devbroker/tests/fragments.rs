@@ -247,6 +247,8 @@ async fn reads_jump_over_missing_content() {
             .join(first[0].fragment_url.strip_prefix("file:///").unwrap()),
     )
     .unwrap();
+    // The broker notices at its next store listing (refresh interval 1 s).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let f = read_frames(
         &mut c,
