@@ -39,7 +39,12 @@ impl Broker {
             ..Default::default()
         };
         if let Some(s) = injected {
-            return Ok(reply(s, self.status_header(&first.journal)));
+            let mut r = reply(s, self.status_header(&first.journal));
+            if s == Status::FragmentStoreUnhealthy {
+                // Real brokers explain an unhealthy store.
+                r.store_health_error = "injected fault: fragment store unhealthy".to_string();
+            }
+            return Ok(r);
         }
         let header_rev = first
             .header

@@ -99,6 +99,7 @@ mod counters;
 mod devbroker;
 mod faults;
 mod fragments;
+mod health;
 mod helpers;
 mod journal;
 mod list;

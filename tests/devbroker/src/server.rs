@@ -276,14 +276,11 @@ impl Journal for Broker {
 
     async fn fragment_store_health(
         &self,
-        _request: tonic::Request<FragmentStoreHealthRequest>,
+        request: tonic::Request<FragmentStoreHealthRequest>,
     ) -> Result<tonic::Response<FragmentStoreHealthResponse>, tonic::Status> {
         let injected = self.enter(Rpc::FragmentStoreHealth).await?;
-        Ok(tonic::Response::new(FragmentStoreHealthResponse {
-            status: injected.unwrap_or(Status::Ok) as i32,
-            header: Some(self.cluster.header(self.me, empty_route(), self.revision())),
-            store_health_error: String::new(),
-        }))
+        self.serve_store_health(request.into_inner(), injected)
+            .map(tonic::Response::new)
     }
 }
 
