@@ -106,10 +106,28 @@ impl Broker {
         let mut buf = BytesMut::new();
         let mut chunks = 0i64;
         let mut stop = self.stop.clone();
+        let started = tokio::time::Instant::now();
+        let min_rate = self.cluster.min_append_rate;
         loop {
+            // Like Gazette's MinAppendRate: after one second of credit, the
+            // client must keep up `min_rate` bytes per second.
+            let deadline = (min_rate > 0).then(|| {
+                started
+                    + std::time::Duration::from_secs(1)
+                    + std::time::Duration::from_secs_f64(buf.len() as f64 / min_rate as f64)
+            });
+            let too_slow = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
             let msg = tokio::select! {
                 m = stream.message() => m?,
                 _ = stop.wait_for(|s| *s) => return Err(tonic::Status::unavailable("broker is stopping")),
+                _ = too_slow => return Err(tonic::Status::unknown(
+                    "client stream didn't sustain the minimum append data rate",
+                )),
             };
             let Some(msg) = msg else {
                 return Err(tonic::Status::unknown("append stream: unexpected EOF"));

@@ -37,6 +37,10 @@ pub struct Options {
     /// Address of broker 0; broker i listens on port+i (port 0: each picks
     /// its own). Defaults to `127.0.0.1:0`.
     pub listen: SocketAddr,
+    /// Bytes per second every Append must sustain after one second of
+    /// credit, else it fails like on a real broker (Gazette's
+    /// `MinAppendRate`, 64 KiB/s). 0 disables the check.
+    pub min_append_rate: u64,
 }
 
 impl Default for Options {
@@ -45,6 +49,7 @@ impl Default for Options {
             brokers: 1,
             store: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            min_append_rate: 64 * 1024,
         }
     }
 }
@@ -96,7 +101,7 @@ impl DevBroker {
         if let Some(dir) = &opts.store {
             std::fs::create_dir_all(dir)?;
         }
-        let cluster = Cluster::new(brokers, opts.store.clone());
+        let cluster = Cluster::new(brokers, opts.store.clone(), opts.min_append_rate);
         let running = listeners
             .into_iter()
             .enumerate()

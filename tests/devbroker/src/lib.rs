@@ -53,9 +53,10 @@
 //! passed, or it is the first fragment of an empty journal; `flush()` rolls
 //! on demand.
 //! Other store schemes (s3://, gs://, ...) cannot be reached: their rolled
-//! fragments stay in memory, as for a journal without stores. Replication
-//! between brokers, suspension, authorization and append rate limits are not
-//! modelled.
+//! fragments stay in memory, as for a journal without stores. Appends must
+//! sustain Gazette's minimum rate (64 KiB/s after one second; see
+//! [`Options::min_append_rate`]). Not modelled: replication between brokers,
+//! suspension, authorization, `max_append_rate` throttling and retention.
 //!
 //! # Binary
 //!

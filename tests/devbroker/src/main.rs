@@ -57,6 +57,14 @@ fn cli() -> Command {
                 .help("Root directory behind file:/// fragment stores (created if missing); without it fragments stay in memory"),
         )
         .arg(
+            Arg::new("min-append-rate")
+                .long("min-append-rate")
+                .value_name("BYTES_PER_SEC")
+                .default_value("65536")
+                .value_parser(value_parser!(u64))
+                .help("Bytes per second an Append must sustain after 1 s of credit, as Gazette's MinAppendRate (0: no limit)"),
+        )
+        .arg(
             Arg::new("no-stdin")
                 .long("no-stdin")
                 .action(clap::ArgAction::SetTrue)
@@ -72,6 +80,7 @@ async fn main() {
         listen: *m.get_one::<SocketAddr>("listen").unwrap(),
         brokers: *m.get_one::<usize>("brokers").unwrap(),
         store: m.get_one::<PathBuf>("store").cloned(),
+        min_append_rate: *m.get_one::<u64>("min-append-rate").unwrap(),
     };
     let broker = match DevBroker::start(opts.clone()).await {
         Ok(b) => b,

@@ -54,10 +54,16 @@ pub(crate) struct Cluster {
     changed: watch::Sender<u64>,
     pub faults: Faults,
     pub counters: Counters,
+    /// Bytes per second every Append must sustain (0: no limit).
+    pub min_append_rate: u64,
 }
 
 impl Cluster {
-    pub fn new(brokers: Vec<BrokerInfo>, store_root: Option<PathBuf>) -> Arc<Cluster> {
+    pub fn new(
+        brokers: Vec<BrokerInfo>,
+        store_root: Option<PathBuf>,
+        min_append_rate: u64,
+    ) -> Arc<Cluster> {
         let n = brokers.len();
         Arc::new(Cluster {
             brokers,
@@ -71,6 +77,7 @@ impl Cluster {
             changed: watch::channel(0).0,
             faults: Faults::default(),
             counters: Counters::new(n),
+            min_append_rate,
         })
     }
 
