@@ -205,6 +205,8 @@ impl DevBroker {
             etcd.revision += 1;
         }
         self.cluster.notify();
+        // Proxy connections to it would otherwise hold its shutdown open.
+        self.cluster.peers.lock().unwrap().remove(&i);
         let _ = r.stop.send(true);
         stop_within(r.task, DRAIN).await;
         true
@@ -231,6 +233,7 @@ impl DevBroker {
     /// moment to drain before they are dropped.
     pub async fn shutdown(self) {
         let all: Vec<Running> = self.running.lock().unwrap().drain(..).flatten().collect();
+        self.cluster.peers.lock().unwrap().clear();
         for r in &all {
             let _ = r.stop.send(true);
         }

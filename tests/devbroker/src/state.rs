@@ -56,6 +56,9 @@ pub(crate) struct Cluster {
     pub counters: Counters,
     /// Bytes per second every Append must sustain (0: no limit).
     pub min_append_rate: u64,
+    /// Channels to brokers, shared by every proxying broker (they reconnect
+    /// by themselves after a restart).
+    pub peers: Mutex<HashMap<usize, tonic::transport::Channel>>,
 }
 
 impl Cluster {
@@ -78,6 +81,7 @@ impl Cluster {
             faults: Faults::default(),
             counters: Counters::new(n),
             min_append_rate,
+            peers: Mutex::new(HashMap::new()),
         })
     }
 
