@@ -82,7 +82,13 @@ impl DevBroker {
         for i in 0..n {
             let mut addr = opts.listen;
             if addr.port() != 0 {
-                addr.set_port(addr.port() + i as u16);
+                let port = u16::try_from(i)
+                    .ok()
+                    .and_then(|i| addr.port().checked_add(i))
+                    .ok_or_else(|| {
+                        io::Error::new(io::ErrorKind::InvalidInput, "broker port out of range")
+                    })?;
+                addr.set_port(port);
             }
             listeners.push(server::bind(addr).await?);
         }
