@@ -359,7 +359,10 @@ impl Reader {
                 return Err(err);
             }
         };
-        self.client.report_success(dispatch);
+        if frame.header.is_some() {
+            // The first frame: the broker connection works.
+            self.client.report_success(dispatch);
+        }
 
         if let Err(err) = frame.validate() {
             return Err(Error::Validation(err.context("ReadResponse").to_string()));
