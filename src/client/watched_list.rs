@@ -22,6 +22,10 @@ pub type WatchUpdate = Result<()>;
 /// A background task holds a watching List RPC open, stores each complete
 /// snapshot, and resumes after failures (with back-off) from the last
 /// snapshot's revision. Dropping the WatchedList stops it.
+///
+/// Watches need brokers of v0.100 or later; an older broker answers with a
+/// single listing and closes, which is signalled as an error on every try
+/// (use [`PolledList`](super::polled_list::PolledList) with those).
 pub struct WatchedList {
     snapshots: watch::Receiver<Option<Arc<ListResponse>>>,
     task: JoinHandle<()>,
