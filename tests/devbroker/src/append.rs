@@ -44,6 +44,19 @@ fn is_empty_set(s: &Option<LabelSet>) -> bool {
 }
 
 impl Broker {
+    /// The registers of `journal` (empty if it does not exist).
+    fn current_registers(&self, journal: &str) -> LabelSet {
+        let content = self
+            .cluster
+            .etcd()
+            .journals
+            .get(journal)
+            .map(|j| j.content.clone());
+        content
+            .map(|c| c.lock().registers.clone())
+            .unwrap_or_default()
+    }
+
     /// Serves Append. gRPC errors roll everything back; statuses are in-band.
     pub(crate) async fn serve_append(
         &self,
@@ -61,10 +74,11 @@ impl Broker {
             ..Default::default()
         };
         if let Some(s) = injected {
+            // The bare status (no store_health_error): tests match on it.
             let mut r = reply(s, self.status_header(&first.journal));
-            if s == Status::FragmentStoreUnhealthy {
-                // Real brokers explain an unhealthy store.
-                r.store_health_error = "injected fault: fragment store unhealthy".to_string();
+            if s == Status::RegisterMismatch {
+                // A valid REGISTER_MISMATCH carries the current registers.
+                r.registers = Some(self.current_registers(&first.journal));
             }
             return Ok(r);
         }

@@ -92,6 +92,8 @@
 //!   count <i> <rpc>     answers `ok <n>`: RPCs of that kind broker i received
 //! ```
 
+#![warn(missing_docs)]
+
 mod append;
 mod apply;
 mod codec;
