@@ -8,4 +8,5 @@
 //!   `go.gazette.dev/core/broker/client`.
 
 pub mod client;
+pub mod ffi;
 pub mod protocol;
