@@ -1,1 +1,447 @@
-//! Client: error (to be written).
+//! The one error type of the client.
+//!
+//! Variants mirror the named errors of Go's `broker/client` package (as of
+//! HEAD), plus the kinds of failure a Rust client meets on its own (gRPC
+//! transport, fragment fetches, codecs, I/O, cancellation). Display texts
+//! equal Go's wherever Go has one, so logs and tests read the same in both.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::protocol::Status;
+
+/// Result alias used throughout the client.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Every error the client returns.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Error {
+    /// Status NOT_JOURNAL_BROKER: the broker is not a member of the journal's
+    /// route and proxying was not allowed.
+    NotJournalBroker,
+    /// Status NOT_JOURNAL_PRIMARY_BROKER: the broker is not the journal's
+    /// primary and proxying was not allowed.
+    NotJournalPrimaryBroker,
+    /// Status OFFSET_NOT_YET_AVAILABLE: a non-blocking read reached the write head.
+    OffsetNotYetAvailable,
+    /// Status REGISTER_MISMATCH: the append's `check_registers` selector does
+    /// not match the journal's registers. `detail` (possibly empty) names the
+    /// selector and the current registers.
+    RegisterMismatch {
+        /// "selector … doesn't match registers …", or empty.
+        detail: String,
+    },
+    /// Status WRONG_APPEND_OFFSET: the explicit append offset is not the
+    /// journal's write head.
+    WrongAppendOffset,
+    /// Status INSUFFICIENT_JOURNAL_BROKERS: the route has too few members.
+    InsufficientJournalBrokers,
+    /// Status JOURNAL_NOT_FOUND: no such journal (or not visible to the caller).
+    JournalNotFound,
+    /// Status NO_JOURNAL_PRIMARY_BROKER: the route has no primary right now.
+    NoJournalPrimaryBroker,
+    /// Status SUSPENDED: the journal is fully suspended.
+    Suspended,
+    /// Status INDEX_HAS_GREATER_OFFSET: the remote fragment index extends
+    /// beyond the replicated offset; an operator must reset the head.
+    IndexHasGreaterOffset,
+    /// Status NOT_ALLOWED: the journal's flags forbid the operation.
+    NotAllowed,
+    /// Status FRAGMENT_STORE_UNHEALTHY, carrying the store's error text.
+    FragmentStoreUnhealthy {
+        /// The broker's `store_health_error` text (may be empty).
+        store_error: String,
+    },
+    /// A read skipped forward: the response offset is beyond the requested
+    /// one. The reader stays usable.
+    OffsetJump,
+    /// The seek target can't be reached by the current reader.
+    SeekRequiresNewReader,
+    /// A fragment's content continued past `Fragment.end`.
+    DidNotReadExpectedEof,
+    /// Any other Gazette status (e.g. ETCD_TRANSACTION_FAILED); the text is
+    /// the status name.
+    Status(Status),
+    /// A failed gRPC call, kept whole. Displays like Go's
+    /// "rpc error: code = Unknown desc = potato".
+    Grpc(tonic::Status),
+    /// A request, response or argument failed validation. The text carries
+    /// the field path, e.g. "Journals[0].Spec.Name: not a valid token (x)".
+    Validation(String),
+    /// A broker response broke the protocol in a way validation doesn't cover
+    /// (e.g. an empty continuation chunk in a non-watch listing).
+    Protocol(String),
+    /// A fragment fetch got a non-200 answer: `!OK fetching (<status>, "<url>")`.
+    FragmentFetch {
+        /// Status line, e.g. "404 Not Found".
+        status: String,
+        /// The URL that was fetched.
+        url: String,
+    },
+    /// A fragment fetch failed below HTTP status level (connect, TLS, body).
+    Http(String),
+    /// A fragment failed to decompress ("snappy: corrupt input", ...).
+    Codec(String),
+    /// Any other I/O error (shared so the error stays `Clone`).
+    Io(Arc<std::io::Error>),
+    /// End of input: a bounded read finished, or a stream ended cleanly.
+    Eof,
+    /// Input ended before the expected end (a fragment shorter than declared).
+    UnexpectedEof,
+    /// The operation was cancelled by the caller.
+    Canceled,
+    /// The operation's deadline passed.
+    DeadlineExceeded,
+    /// A caller-supplied argument is unusable (bad journal name, bad
+    /// endpoint URL, ...).
+    InvalidArgument(String),
+    /// `get_journal` found no journal of that name.
+    NamedJournalDoesNotExist {
+        /// The journal as asked for.
+        journal: String,
+    },
+}
+
+impl Error {
+    /// Maps a Gazette status to its error: `None` for OK, the named error
+    /// where Go has one, else [`Error::Status`].
+    ///
+    /// `detail` is status specific: the "selector … doesn't match registers
+    /// …" text for REGISTER_MISMATCH, the store's error text for
+    /// FRAGMENT_STORE_UNHEALTHY; ignored otherwise.
+    pub fn from_status(status: Status, detail: &str) -> Option<Error> {
+        Some(match status {
+            Status::Ok => return None,
+            Status::NotJournalBroker => Error::NotJournalBroker,
+            Status::NotJournalPrimaryBroker => Error::NotJournalPrimaryBroker,
+            Status::OffsetNotYetAvailable => Error::OffsetNotYetAvailable,
+            Status::RegisterMismatch => Error::RegisterMismatch {
+                detail: detail.to_string(),
+            },
+            Status::WrongAppendOffset => Error::WrongAppendOffset,
+            Status::InsufficientJournalBrokers => Error::InsufficientJournalBrokers,
+            Status::JournalNotFound => Error::JournalNotFound,
+            Status::NoJournalPrimaryBroker => Error::NoJournalPrimaryBroker,
+            Status::Suspended => Error::Suspended,
+            Status::IndexHasGreaterOffset => Error::IndexHasGreaterOffset,
+            Status::NotAllowed => Error::NotAllowed,
+            Status::FragmentStoreUnhealthy => Error::FragmentStoreUnhealthy {
+                store_error: detail.to_string(),
+            },
+            other => Error::Status(other),
+        })
+    }
+
+    /// Like [`Error::from_status`] for a raw wire value: an unknown value is a
+    /// validation error "Status: invalid status (N)", as in Go.
+    pub fn from_status_code(code: i32, detail: &str) -> Option<Error> {
+        match Status::try_from(code) {
+            Ok(status) => Error::from_status(status, detail),
+            Err(_) => Some(Error::Validation(format!(
+                "Status: invalid status ({code})"
+            ))),
+        }
+    }
+
+    /// Checks a raw status value, mapping anything but OK to its error.
+    pub fn check_status(code: i32, detail: &str) -> Result<()> {
+        match Error::from_status_code(code, detail) {
+            None => Ok(()),
+            Some(err) => Err(err),
+        }
+    }
+
+    /// The Gazette status this error stands for, if it stands for one.
+    pub fn status(&self) -> Option<Status> {
+        Some(match self {
+            Error::NotJournalBroker => Status::NotJournalBroker,
+            Error::NotJournalPrimaryBroker => Status::NotJournalPrimaryBroker,
+            Error::OffsetNotYetAvailable => Status::OffsetNotYetAvailable,
+            Error::RegisterMismatch { .. } => Status::RegisterMismatch,
+            Error::WrongAppendOffset => Status::WrongAppendOffset,
+            Error::InsufficientJournalBrokers => Status::InsufficientJournalBrokers,
+            Error::JournalNotFound => Status::JournalNotFound,
+            Error::NoJournalPrimaryBroker => Status::NoJournalPrimaryBroker,
+            Error::Suspended => Status::Suspended,
+            Error::IndexHasGreaterOffset => Status::IndexHasGreaterOffset,
+            Error::NotAllowed => Status::NotAllowed,
+            Error::FragmentStoreUnhealthy { .. } => Status::FragmentStoreUnhealthy,
+            Error::Status(status) => *status,
+            _ => return None,
+        })
+    }
+
+    /// The gRPC code, for [`Error::Grpc`].
+    pub fn grpc_code(&self) -> Option<tonic::Code> {
+        match self {
+            Error::Grpc(status) => Some(status.code()),
+            _ => None,
+        }
+    }
+
+    /// True for transient failures that a fresh attempt of the same operation
+    /// may get past: transport failures (gRPC `Unavailable`, or a broker
+    /// aborting an append for not sustaining its minimum data rate) and
+    /// routing statuses (no/not primary, not a member, too few brokers).
+    ///
+    /// The Go client's retry loops each use a narrower or wider rule of their
+    /// own; `append` and the readers follow those rules, not this method.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::NotJournalBroker
+            | Error::NotJournalPrimaryBroker
+            | Error::NoJournalPrimaryBroker
+            | Error::InsufficientJournalBrokers => true,
+            Error::Grpc(status) => match status.code() {
+                tonic::Code::Unavailable => true,
+                // Safe to retry: nothing committed (estuary/flow#3121).
+                tonic::Code::Unknown => status
+                    .message()
+                    .contains("didn't sustain the minimum append data rate"),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// True if this is a gRPC `Unavailable` error (a transport failure).
+    pub fn is_unavailable(&self) -> bool {
+        self.grpc_code() == Some(tonic::Code::Unavailable)
+    }
+
+    /// Prefixes a validation error's text with a context, as Go's
+    /// `ExtendContext` / `errors.Wrap` do. Other errors pass unchanged.
+    pub fn with_context(self, context: &str) -> Error {
+        match self {
+            Error::Validation(msg) => Error::Validation(format!("{context}: {msg}")),
+            other => other,
+        }
+    }
+}
+
+/// Go's name for a gRPC code, as grpc-go prints it in error texts.
+pub fn grpc_code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "OK",
+        Cancelled => "Canceled",
+        Unknown => "Unknown",
+        InvalidArgument => "InvalidArgument",
+        DeadlineExceeded => "DeadlineExceeded",
+        NotFound => "NotFound",
+        AlreadyExists => "AlreadyExists",
+        PermissionDenied => "PermissionDenied",
+        ResourceExhausted => "ResourceExhausted",
+        FailedPrecondition => "FailedPrecondition",
+        Aborted => "Aborted",
+        OutOfRange => "OutOfRange",
+        Unimplemented => "Unimplemented",
+        Internal => "Internal",
+        Unavailable => "Unavailable",
+        DataLoss => "DataLoss",
+        Unauthenticated => "Unauthenticated",
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::RegisterMismatch { detail } if !detail.is_empty() => {
+                write!(f, "{detail}: REGISTER_MISMATCH")
+            }
+            Error::FragmentStoreUnhealthy { store_error } if !store_error.is_empty() => {
+                write!(f, "{store_error}: FRAGMENT_STORE_UNHEALTHY")
+            }
+            Error::OffsetJump => f.write_str("offset jump"),
+            Error::SeekRequiresNewReader => f.write_str("seek offset requires new Reader"),
+            Error::DidNotReadExpectedEof => {
+                f.write_str("did not read EOF at expected Fragment.End")
+            }
+            Error::Grpc(status) => write!(
+                f,
+                "rpc error: code = {} desc = {}",
+                grpc_code_name(status.code()),
+                status.message()
+            ),
+            Error::Validation(msg) | Error::Protocol(msg) => f.write_str(msg),
+            Error::FragmentFetch { status, url } => {
+                write!(f, "!OK fetching ({status}, {url:?})")
+            }
+            Error::Http(msg) | Error::Codec(msg) | Error::InvalidArgument(msg) => f.write_str(msg),
+            Error::Io(err) => write!(f, "{err}"),
+            Error::Eof => f.write_str("EOF"),
+            Error::UnexpectedEof => f.write_str("unexpected EOF"),
+            Error::Canceled => f.write_str("context canceled"),
+            Error::DeadlineExceeded => f.write_str("context deadline exceeded"),
+            Error::NamedJournalDoesNotExist { journal } => {
+                write!(f, "named journal does not exist ({journal})")
+            }
+            other => match other.status() {
+                Some(status) => f.write_str(status.as_str_name()),
+                None => unreachable!("every status-less variant is displayed above"),
+            },
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Grpc(status) => Some(status),
+            Error::Io(err) => Some(err.as_ref()),
+            _ => None,
+        }
+    }
+}
+
+impl From<tonic::Status> for Error {
+    fn from(status: tonic::Status) -> Self {
+        Error::Grpc(status)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    /// Unwraps an [`Error`] that was carried through `std::io` (e.g. by a
+    /// `Read` impl); maps the EOF kinds to [`Error::UnexpectedEof`].
+    fn from(err: std::io::Error) -> Self {
+        if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            let inner = err.into_inner().expect("checked above");
+            return *inner.downcast::<Error>().expect("checked above");
+        }
+        match err.kind() {
+            std::io::ErrorKind::UnexpectedEof => Error::UnexpectedEof,
+            _ => Error::Io(Arc::new(err)),
+        }
+    }
+}
+
+impl From<Error> for std::io::Error {
+    /// Carries the error through `std::io` whole, so `From<io::Error>` can
+    /// recover it.
+    fn from(err: Error) -> Self {
+        use std::io::ErrorKind;
+        let kind = match &err {
+            Error::Eof | Error::UnexpectedEof => ErrorKind::UnexpectedEof,
+            Error::Io(inner) => inner.kind(),
+            Error::Canceled => ErrorKind::Interrupted,
+            Error::DeadlineExceeded => ErrorKind::TimedOut,
+            Error::Validation(_) | Error::InvalidArgument(_) => ErrorKind::InvalidInput,
+            Error::Codec(_) | Error::DidNotReadExpectedEof => ErrorKind::InvalidData,
+            _ => ErrorKind::Other,
+        };
+        std::io::Error::new(kind, err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_match_go() {
+        let cases: Vec<(Error, &str)> = vec![
+            (Error::NotJournalBroker, "NOT_JOURNAL_BROKER"),
+            (Error::NotJournalPrimaryBroker, "NOT_JOURNAL_PRIMARY_BROKER"),
+            (Error::OffsetNotYetAvailable, "OFFSET_NOT_YET_AVAILABLE"),
+            (
+                Error::RegisterMismatch {
+                    detail: String::new(),
+                },
+                "REGISTER_MISMATCH",
+            ),
+            (
+                Error::RegisterMismatch {
+                    detail: "selector a=b doesn't match registers c=d".into(),
+                },
+                "selector a=b doesn't match registers c=d: REGISTER_MISMATCH",
+            ),
+            (Error::WrongAppendOffset, "WRONG_APPEND_OFFSET"),
+            (
+                Error::InsufficientJournalBrokers,
+                "INSUFFICIENT_JOURNAL_BROKERS",
+            ),
+            (Error::JournalNotFound, "JOURNAL_NOT_FOUND"),
+            (Error::NoJournalPrimaryBroker, "NO_JOURNAL_PRIMARY_BROKER"),
+            (Error::Suspended, "SUSPENDED"),
+            (Error::IndexHasGreaterOffset, "INDEX_HAS_GREATER_OFFSET"),
+            (Error::NotAllowed, "NOT_ALLOWED"),
+            (
+                Error::FragmentStoreUnhealthy {
+                    store_error: "bucket gone".into(),
+                },
+                "bucket gone: FRAGMENT_STORE_UNHEALTHY",
+            ),
+            (Error::OffsetJump, "offset jump"),
+            (
+                Error::SeekRequiresNewReader,
+                "seek offset requires new Reader",
+            ),
+            (
+                Error::DidNotReadExpectedEof,
+                "did not read EOF at expected Fragment.End",
+            ),
+            (
+                Error::Status(Status::EtcdTransactionFailed),
+                "ETCD_TRANSACTION_FAILED",
+            ),
+            (
+                Error::Grpc(tonic::Status::unknown("potato")),
+                "rpc error: code = Unknown desc = potato",
+            ),
+            (
+                Error::FragmentFetch {
+                    status: "404 Not Found".into(),
+                    url: "file:///a/b".into(),
+                },
+                "!OK fetching (404 Not Found, \"file:///a/b\")",
+            ),
+            (Error::Eof, "EOF"),
+            (Error::UnexpectedEof, "unexpected EOF"),
+            (Error::Canceled, "context canceled"),
+            (Error::DeadlineExceeded, "context deadline exceeded"),
+            (
+                Error::NamedJournalDoesNotExist {
+                    journal: "does/not/exist".into(),
+                },
+                "named journal does not exist (does/not/exist)",
+            ),
+        ];
+        for (err, text) in cases {
+            assert_eq!(err.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn status_round_trip() {
+        for code in 0..=15 {
+            let status = Status::try_from(code).unwrap();
+            match Error::from_status(status, "x") {
+                None => assert_eq!(status, Status::Ok),
+                Some(err) => assert_eq!(err.status(), Some(status)),
+            }
+        }
+        assert_eq!(
+            Error::from_status_code(1000, "").unwrap().to_string(),
+            "Status: invalid status (1000)"
+        );
+        assert!(Error::check_status(0, "").is_ok());
+    }
+
+    #[test]
+    fn retryable() {
+        assert!(Error::Grpc(tonic::Status::unavailable("x")).is_retryable());
+        assert!(!Error::Grpc(tonic::Status::unknown("x")).is_retryable());
+        assert!(Error::NoJournalPrimaryBroker.is_retryable());
+        assert!(!Error::WrongAppendOffset.is_retryable());
+        assert!(!Error::Canceled.is_retryable());
+    }
+
+    #[test]
+    fn io_round_trip() {
+        let io: std::io::Error = Error::OffsetJump.into();
+        assert!(matches!(Error::from(io), Error::OffsetJump));
+        let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+        assert!(matches!(Error::from(eof), Error::UnexpectedEof));
+    }
+}

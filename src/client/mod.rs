@@ -5,6 +5,7 @@
 pub mod append;
 pub mod appender;
 pub mod backoff;
+mod checks;
 pub mod codecs;
 pub mod config;
 pub mod error;
@@ -15,3 +16,11 @@ pub mod reader;
 pub mod retry_reader;
 pub mod route_cache;
 pub mod router;
+pub mod stats;
+
+pub use backoff::backoff;
+pub use config::ClientConfig;
+pub use error::{Error, Result};
+pub use route_cache::RouteCache;
+pub use router::{Client, Dispatch};
+pub use stats::{Stats, StatsSnapshot};
