@@ -8,7 +8,16 @@ mod generated {
 
 pub use generated::*;
 
+mod duration;
+mod error;
 pub mod fragment;
 pub mod journal;
 pub mod label;
+pub mod path;
+pub mod url;
 pub mod validate;
+
+pub use error::ValidationError;
+pub use fragment::{content_name, content_path, parse_fragment_from_relative_path};
+pub use journal::{strip_meta, validate_journal_name};
+pub use validate::Validate;
