@@ -226,6 +226,14 @@ typedef int32_t gazette_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// One append transaction. Not safe for concurrent use: one call at a time
+// (it may move between threads). Free with `gazette_appender_free`.
+typedef struct gazette_appender gazette_appender;
+
+// A list of changes (upserts and deletes) applied together. Free with
+// `gazette_apply_request_free`.
+typedef struct gazette_apply_request gazette_apply_request;
+
 // A client. Thread-safe: any function taking a client may be called from
 // any thread, concurrently. Create with `gazette_client_new`, free exactly
 // once with `gazette_client_free`.
@@ -244,9 +252,146 @@ typedef struct gazette_config gazette_config;
 // its accessors may be called from any thread, concurrently.
 typedef struct gazette_error gazette_error;
 
+// One fragment of a journal: the byte range `[begin, end)` and where it is
+// stored. Immutable; strings live as long as the owning list.
+typedef struct gazette_fragment gazette_fragment;
+
+// An owned list of fragments. Free with `gazette_fragment_list_free`.
+typedef struct gazette_fragment_list gazette_fragment_list;
+
+// One listed journal: its spec, revisions and current route. Immutable;
+// strings it returns live as long as the journal (or the list holding it).
+typedef struct gazette_journal gazette_journal;
+
+// An owned list of journals. Free with `gazette_journal_list_free`.
+// Immutable: readable from any thread.
+typedef struct gazette_journal_list gazette_journal_list;
+
+// A journal spec being built for an apply request. Not thread-safe while
+// being changed. Free with `gazette_journal_spec_free`.
+typedef struct gazette_journal_spec gazette_journal_spec;
+
+// A parsed label selector. Immutable: usable from any thread. Free with
+// `gazette_selector_free`.
+typedef struct gazette_selector gazette_selector;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Appends `len` bytes of `data` (copied; NULL with 0 makes an empty
+// append, a write barrier) to `journal` as one transaction: all or nothing.
+// Retries while the failure is transient (broker unavailable, no or wrong
+// primary, too few brokers) until `timeout_ms` expires, which cancels the
+// append (it may then have committed or not).
+//
+// On success writes the journal offsets `[begin, end)` the content landed
+// at to `*begin` and `*end` (each may be NULL).
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name),
+// JOURNAL_NOT_FOUND, NOT_ALLOWED, WRONG_APPEND_OFFSET,
+// FRAGMENT_STORE_UNHEALTHY, TIMED_OUT, CLOSED, FORKED, gRPC statuses.
+gazette_status gazette_append(const struct gazette_client *client,
+                              const char *journal,
+                              size_t journal_len,
+                              const uint8_t *data,
+                              size_t data_len,
+                              int32_t timeout_ms,
+                              int64_t *begin,
+                              int64_t *end,
+                              struct gazette_error **err);
+
+// Rolls the transaction back: nothing written becomes visible. Waits up to
+// `timeout_ms` for the broker to acknowledge. Aborting a finished
+// appender does nothing. The appender must still be freed.
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED, FORKED, TIMED_OUT.
+gazette_status gazette_appender_abort(struct gazette_appender *appender,
+                                      int32_t timeout_ms,
+                                      struct gazette_error **err);
+
+// Commits the transaction, waiting up to `timeout_ms` for the broker's
+// answer. On success writes the journal offsets `[begin, end)` of the
+// committed content to `*begin` / `*end` (each may be NULL). Either way the
+// appender is finished; free it next.
+//
+// Errors: as `gazette_appender_write`, plus WRONG_APPEND_OFFSET,
+// REGISTER_MISMATCH, INSUFFICIENT_JOURNAL_BROKERS, NO_JOURNAL_PRIMARY_BROKER,
+// NOT_JOURNAL_PRIMARY_BROKER, INVALID_RESPONSE.
+gazette_status gazette_appender_close(struct gazette_appender *appender,
+                                      int32_t timeout_ms,
+                                      int64_t *begin,
+                                      int64_t *end,
+                                      struct gazette_error **err);
+
+// Takes ownership of an appender and frees it. NULL is a no-op. An
+// unfinished transaction is rolled back. Safe from any thread.
+void gazette_appender_free(struct gazette_appender *appender);
+
+// Starts an append transaction to `journal`. Nothing is sent until the
+// first write (or close). On success writes `*out`.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name), CLOSED, FORKED.
+gazette_status gazette_appender_new(const struct gazette_client *client,
+                                    const char *journal,
+                                    size_t journal_len,
+                                    struct gazette_appender **out,
+                                    struct gazette_error **err);
+
+// Writes `len` bytes (copied before the call returns) to the transaction,
+// waiting up to `timeout_ms` for the broker to take them. Nothing is
+// visible to readers before `gazette_appender_close` succeeds.
+//
+// Errors: NULL_POINTER, INVALID_STATE (closed, aborted, or an earlier call
+// timed out), TIMED_OUT (the transaction is then rolled back), CLOSED,
+// FORKED, and broker statuses when the broker rejected the append early
+// (JOURNAL_NOT_FOUND, NOT_ALLOWED, FRAGMENT_STORE_UNHEALTHY, ...).
+gazette_status gazette_appender_write(struct gazette_appender *appender,
+                                      const uint8_t *data,
+                                      size_t len,
+                                      int32_t timeout_ms,
+                                      struct gazette_error **err);
+
+// Applies the request's changes, in batches of `batch_size` changes per
+// transaction (0: all in one, atomically), waiting up to `timeout_ms`.
+// Batches before a failed one stay applied. On success writes the Etcd
+// revision of the last transaction to `*revision` (may be NULL).
+//
+// Errors: NULL_POINTER, ETCD_TRANSACTION_FAILED (an expected mod revision
+// did not match), GRPC_UNKNOWN (the broker rejected a spec; see the
+// message), TIMED_OUT, CLOSED, FORKED, other gRPC statuses.
+gazette_status gazette_apply(const struct gazette_client *client,
+                             const struct gazette_apply_request *req,
+                             size_t batch_size,
+                             int32_t timeout_ms,
+                             int64_t *revision,
+                             struct gazette_error **err);
+
+// Adds a delete of journal `name`. `expect_mod_revision`: the journal's
+// current mod revision, or -1 to skip the check (0 is not allowed).
+gazette_status gazette_apply_request_delete(struct gazette_apply_request *req,
+                                            const char *name,
+                                            size_t name_len,
+                                            int64_t expect_mod_revision,
+                                            struct gazette_error **err);
+
+// Takes ownership of an apply request and frees it. NULL is a no-op.
+void gazette_apply_request_free(struct gazette_apply_request *req);
+
+// Number of changes in the request (0 for NULL).
+size_t gazette_apply_request_len(const struct gazette_apply_request *req);
+
+// Creates an empty apply request. Free with `gazette_apply_request_free`.
+// Returns NULL only if allocation failed.
+struct gazette_apply_request *gazette_apply_request_new(void);
+
+// Adds a create-or-update of `spec` (copied). `expect_mod_revision`: 0
+// means "must not exist yet", -1 skips the check, otherwise the journal's
+// current mod revision (from a listing).
+gazette_status gazette_apply_request_upsert(struct gazette_apply_request *req,
+                                            const struct gazette_journal_spec *spec,
+                                            int64_t expect_mod_revision,
+                                            struct gazette_error **err);
 
 // Closes a client: running operations of the client and of every handle
 // created from it end with CLOSED, and later calls return CLOSED. Waits up
@@ -351,6 +496,250 @@ const char *gazette_error_message(const struct gazette_error *err);
 
 // The error's status. `GAZETTE_STATUS_NULL_POINTER` for a NULL error.
 gazette_status gazette_error_status(const struct gazette_error *err);
+
+// The store holding the fragment, empty while not persisted.
+const char *gazette_fragment_backing_store(const struct gazette_fragment *f);
+
+// First journal offset of the fragment (-1 for NULL).
+int64_t gazette_fragment_begin(const struct gazette_fragment *f);
+
+// The fragment's compression codec (wire value, see
+// `gazette_journal_compression_codec`; -1 for NULL).
+int32_t gazette_fragment_compression_codec(const struct gazette_fragment *f);
+
+// Journal offset just past the fragment (-1 for NULL).
+int64_t gazette_fragment_end(const struct gazette_fragment *f);
+
+// Lists the fragments of a journal, following pages, waiting up to
+// `timeout_ms`. `begin_mod_time` / `end_mod_time` (unix seconds, 0 = no
+// bound) filter persisted fragments by modification time; a non-zero
+// `end_mod_time` leaves out fragments not yet persisted. On success writes
+// `*out` (free with `gazette_fragment_list_free`).
+//
+// Errors: as `gazette_get_journal`, plus JOURNAL_NOT_FOUND.
+gazette_status gazette_fragment_list(const struct gazette_client *client,
+                                     const char *journal,
+                                     size_t journal_len,
+                                     int64_t begin_mod_time,
+                                     int64_t end_mod_time,
+                                     int32_t timeout_ms,
+                                     struct gazette_fragment_list **out,
+                                     struct gazette_error **err);
+
+// Takes ownership of a fragment list and frees it. NULL is a no-op.
+void gazette_fragment_list_free(struct gazette_fragment_list *list);
+
+// The fragment at `index`, borrowed from the list, or NULL when out of range.
+const struct gazette_fragment *gazette_fragment_list_get(const struct gazette_fragment_list *list,
+                                                         size_t index);
+
+// Number of fragments in a list (0 for NULL).
+size_t gazette_fragment_list_len(const struct gazette_fragment_list *list);
+
+// When the fragment was persisted (unix seconds), 0 while it is only local
+// to brokers (-1 for NULL).
+int64_t gazette_fragment_mod_time(const struct gazette_fragment *f);
+
+// The path postfix between the journal name and the file name (often empty).
+const char *gazette_fragment_path_postfix(const struct gazette_fragment *f);
+
+// SHA-1 of the fragment's content as 40 lowercase hex digits.
+const char *gazette_fragment_sum(const struct gazette_fragment *f);
+
+// Fetches one journal by name (a `;meta` suffix is ignored), waiting up to
+// `timeout_ms`. On success writes `*out` (free with `gazette_journal_free`).
+//
+// Errors: as `gazette_journal_list`, plus INVALID_ARGUMENT (bad name) and
+// JOURNAL_DOES_NOT_EXIST.
+gazette_status gazette_get_journal(const struct gazette_client *client,
+                                   const char *journal,
+                                   size_t journal_len,
+                                   int32_t timeout_ms,
+                                   struct gazette_journal **out,
+                                   struct gazette_error **err);
+
+// The compression codec of new fragments, as the wire value of
+// `protocol.CompressionCodec` (1 NONE, 2 GZIP, 3 ZSTANDARD, 4 SNAPPY,
+// 5 GZIP_OFFLOAD_DECOMPRESSION; -1 for NULL).
+int32_t gazette_journal_compression_codec(const struct gazette_journal *j);
+
+// The Etcd revision at which the journal was created (0 from old brokers; -1 for NULL).
+int64_t gazette_journal_create_revision(const struct gazette_journal *j);
+
+// The journal's flags (0 default read-write, 1 read-only, 2 write-only, 4 read-write).
+uint32_t gazette_journal_flags(const struct gazette_journal *j);
+
+// The target fragment length in bytes (-1 for NULL).
+int64_t gazette_journal_fragment_length(const struct gazette_journal *j);
+
+// Takes ownership of a journal from `gazette_get_journal` and frees it.
+// NULL is a no-op. Never pass a journal borrowed from a list.
+void gazette_journal_free(struct gazette_journal *journal);
+
+// Number of labels of the journal (0 for NULL).
+size_t gazette_journal_label_count(const struct gazette_journal *j);
+
+// The name of label `index` (labels are sorted by name, then value), or
+// NULL when out of range.
+const char *gazette_journal_label_name(const struct gazette_journal *j, size_t index);
+
+// The value of label `index` (may be empty), or NULL when out of range.
+const char *gazette_journal_label_value(const struct gazette_journal *j, size_t index);
+
+// Lists every journal matching a label selector such as
+// `"app.gazette.dev/owner=me, prefix=logs/"` (empty: all journals), waiting
+// up to `timeout_ms`. On success writes `*out` (free with
+// `gazette_journal_list_free`). Journals come sorted by name.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad selector),
+// TIMED_OUT, CLOSED, FORKED, gRPC and broker statuses.
+gazette_status gazette_journal_list(const struct gazette_client *client,
+                                    const char *selector,
+                                    size_t selector_len,
+                                    int32_t timeout_ms,
+                                    struct gazette_journal_list **out,
+                                    struct gazette_error **err);
+
+// Takes ownership of a journal list and frees it (and its journals). NULL is a no-op.
+void gazette_journal_list_free(struct gazette_journal_list *list);
+
+// The journal at `index`, borrowed from the list (do not free it), or NULL
+// when out of range.
+const struct gazette_journal *gazette_journal_list_get(const struct gazette_journal_list *list,
+                                                       size_t index);
+
+// Number of journals in a list (0 for NULL).
+size_t gazette_journal_list_len(const struct gazette_journal_list *list);
+
+// The Etcd revision at which the journal's spec last changed (-1 for NULL).
+// Pass it as `expect_mod_revision` to update the journal safely.
+int64_t gazette_journal_mod_revision(const struct gazette_journal *j);
+
+// The journal's name (empty string for NULL).
+const char *gazette_journal_name(const struct gazette_journal *j);
+
+// The journal's desired replication factor (-1 for NULL).
+int32_t gazette_journal_replication(const struct gazette_journal *j);
+
+// Endpoint of route member `index`, or NULL when out of range.
+const char *gazette_journal_route_endpoint(const struct gazette_journal *j, size_t index);
+
+// Number of brokers in the journal's current route (0 for NULL).
+size_t gazette_journal_route_len(const struct gazette_journal *j);
+
+// Index of the route's primary broker, or -1 when it has none (or for NULL).
+int32_t gazette_journal_route_primary(const struct gazette_journal *j);
+
+// Adds a label (name and value; the value may be empty). Labels are kept
+// sorted; adding an existing pair does nothing.
+gazette_status gazette_journal_spec_add_label(struct gazette_journal_spec *spec,
+                                              const char *name,
+                                              size_t name_len,
+                                              const char *value,
+                                              size_t value_len,
+                                              struct gazette_error **err);
+
+// Adds a fragment store URL (e.g. `"file:///"`, `"s3://bucket/prefix/"`;
+// must end in `/`). The first store receives new fragments.
+gazette_status gazette_journal_spec_add_store(struct gazette_journal_spec *spec,
+                                              const char *store,
+                                              size_t store_len,
+                                              struct gazette_error **err);
+
+// Takes ownership of a spec and frees it. NULL is a no-op.
+void gazette_journal_spec_free(struct gazette_journal_spec *spec);
+
+// Copies the spec of a listed journal, to change and re-apply it (fields
+// this API has no setter for, such as suspension, are kept). NULL gives NULL.
+struct gazette_journal_spec *gazette_journal_spec_from_journal(const struct gazette_journal *journal);
+
+// Creates a journal spec named `name` with defaults: replication 1,
+// fragments of 512 MiB compressed with GZIP, store listing refreshed every
+// 5 minutes, no stores, no labels, no retention limit. The broker validates
+// the whole spec when it is applied. On success writes `*out`.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name).
+gazette_status gazette_journal_spec_new(const char *name,
+                                        size_t name_len,
+                                        struct gazette_journal_spec **out,
+                                        struct gazette_error **err);
+
+// Sets the codec of new fragments (wire value: 1 NONE, 2 GZIP,
+// 3 ZSTANDARD, 4 SNAPPY, 5 GZIP_OFFLOAD_DECOMPRESSION).
+gazette_status gazette_journal_spec_set_compression_codec(struct gazette_journal_spec *spec,
+                                                          int32_t codec,
+                                                          struct gazette_error **err);
+
+// Sets the journal's flags (0 default, 1 read-only, 2 write-only, 4 read-write).
+gazette_status gazette_journal_spec_set_flags(struct gazette_journal_spec *spec,
+                                              uint32_t flags,
+                                              struct gazette_error **err);
+
+// Sets the interval at which open fragments are closed and persisted (ms;
+// 0 disables, else at least one minute).
+gazette_status gazette_journal_spec_set_flush_interval_ms(struct gazette_journal_spec *spec,
+                                                          int64_t interval_ms,
+                                                          struct gazette_error **err);
+
+// Sets the target fragment length in bytes (1024 ..= 2^34).
+gazette_status gazette_journal_spec_set_fragment_length(struct gazette_journal_spec *spec,
+                                                        int64_t length,
+                                                        struct gazette_error **err);
+
+// Sets the append rate limit in bytes per second (0: unlimited).
+gazette_status gazette_journal_spec_set_max_append_rate(struct gazette_journal_spec *spec,
+                                                        int64_t bytes_per_second,
+                                                        struct gazette_error **err);
+
+// Sets how often brokers list the stores (ms, 1 s ..= 24 h).
+gazette_status gazette_journal_spec_set_refresh_interval_ms(struct gazette_journal_spec *spec,
+                                                            int64_t interval_ms,
+                                                            struct gazette_error **err);
+
+// Sets the replication factor (1..=5).
+gazette_status gazette_journal_spec_set_replication(struct gazette_journal_spec *spec,
+                                                    int32_t replication,
+                                                    struct gazette_error **err);
+
+// Sets how long fragments are kept (ms; 0 or less: forever).
+gazette_status gazette_journal_spec_set_retention_ms(struct gazette_journal_spec *spec,
+                                                     int64_t retention_ms,
+                                                     struct gazette_error **err);
+
+// Fragment store URL `index` (e.g. `"file:///"`), or NULL when out of range.
+const char *gazette_journal_store(const struct gazette_journal *j, size_t index);
+
+// Number of fragment stores of the journal (0 for NULL).
+size_t gazette_journal_store_count(const struct gazette_journal *j);
+
+// Writes the selector's canonical text (includes then excludes, sorted, no
+// spaces, e.g. `"env=prod,topic in (a,b),!debug"`) into `buf` of `cap`
+// bytes, truncated and always NUL-terminated when `cap > 0`. Returns the
+// full length without the NUL (as `snprintf` does), so a return value
+// `>= cap` means the buffer was too small. `buf` may be NULL when `cap` is 0.
+// Returns 0 for a NULL selector.
+size_t gazette_selector_format(const struct gazette_selector *sel, char *buf, size_t cap);
+
+// Takes ownership of a selector and frees it. NULL is a no-op.
+void gazette_selector_free(struct gazette_selector *sel);
+
+// Whether the selector selects a journal, matching its labels plus the
+// meta-labels `name` (the journal name) and `prefix` (each `/`-ended prefix
+// of the name), as brokers do when listing. False if either is NULL.
+bool gazette_selector_matches_journal(const struct gazette_selector *sel,
+                                      const struct gazette_journal *journal);
+
+// Parses a selector such as `"env=prod, topic in (a, b), !debug"`, also
+// `name=...`, `prefix=dir/` and `name:prefix=...` (see the Gazette docs for
+// the full syntax). An empty string selects everything. On success writes
+// `*out`.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (with the parser's
+// message).
+gazette_status gazette_selector_parse(const char *text,
+                                      size_t len,
+                                      struct gazette_selector **out,
+                                      struct gazette_error **err);
 
 // Whether repeating the same call later may succeed: true for transient
 // broker conditions (no primary, not a route member, too few brokers),

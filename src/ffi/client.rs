@@ -15,6 +15,7 @@ use super::error::{gazette_error, FfiError};
 use super::runtime::{self, Pending, Timeout, Waited};
 use super::status::gazette_status;
 use super::str::{handle_ref, out_ptr};
+use crate::client::ClientConfig;
 
 /// How long `gazette_client_free` waits for runtime threads to stop.
 const FREE_WAIT: Duration = Duration::from_millis(500);
@@ -36,6 +37,8 @@ pub struct Shared {
     closed: watch::Sender<bool>,
     /// The options the client was created with (a copy).
     pub config: Config,
+    /// The async Rust client every operation runs through.
+    pub client: crate::client::Client,
 }
 
 impl Shared {
@@ -46,12 +49,26 @@ impl Shared {
             ));
         }
         let rt = runtime::build(config.worker_threads)?;
+        let mut cc = ClientConfig::new(String::new());
+        cc.endpoints = config.endpoints.clone();
+        cc.zone = config.zone.clone();
+        cc.connect_timeout = config.connect_timeout;
+        cc.max_receive_message_size = config.max_message_size;
+        cc.route_cache_size = config.route_cache_size;
+        cc.route_cache_ttl = config.route_cache_ttl;
+        cc.file_root = config.file_root.clone();
+        // Connections are made inside the runtime, which must be current.
+        let client = {
+            let _guard = rt.enter();
+            crate::client::Client::new(cc)?
+        };
         Ok(Shared {
             pid: std::process::id(),
             handle: rt.handle().clone(),
             runtime: Mutex::new(Some(rt)),
             closed: watch::Sender::new(false),
             config,
+            client,
         })
     }
 

@@ -81,6 +81,47 @@ impl FfiError {
     }
 }
 
+impl From<crate::client::Error> for FfiError {
+    fn from(err: crate::client::Error) -> Self {
+        use crate::client::Error as E;
+        let message = err.to_string();
+        let retryable = err.is_retryable();
+        let status = match &err {
+            E::Grpc(s) => {
+                let mut e = FfiError::grpc(s.code() as i32, message);
+                e.retryable = retryable;
+                return e;
+            }
+            E::OffsetJump => gazette_status::OffsetJump,
+            E::SeekRequiresNewReader => gazette_status::SeekRequiresNewReader,
+            E::DidNotReadExpectedEof => gazette_status::DidNotReadExpectedEof,
+            E::Validation(_) | E::Protocol(_) => gazette_status::InvalidResponse,
+            E::FragmentFetch { .. } | E::Http(_) => gazette_status::FragmentFetch,
+            E::Codec(_) => gazette_status::Codec,
+            E::Io(_) => gazette_status::FragmentIo,
+            E::Eof => gazette_status::EndOfStream,
+            E::UnexpectedEof => gazette_status::UnexpectedEof,
+            E::Canceled => gazette_status::Cancelled,
+            E::DeadlineExceeded => gazette_status::TimedOut,
+            E::InvalidArgument(_) => gazette_status::InvalidArgument,
+            E::NamedJournalDoesNotExist { .. } => gazette_status::JournalDoesNotExist,
+            other => match other.status() {
+                Some(st) => gazette_status::from_broker_status(st as i32),
+                None => gazette_status::Internal,
+            },
+        };
+        let mut e = FfiError::new(status, message);
+        e.retryable = retryable || status.is_retryable();
+        e
+    }
+}
+
+impl From<crate::protocol::ValidationError> for FfiError {
+    fn from(err: crate::protocol::ValidationError) -> Self {
+        FfiError::invalid(err.to_string())
+    }
+}
+
 impl std::fmt::Display for FfiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.status.name(), self.message)
@@ -246,5 +287,41 @@ mod tests {
         let msg = unsafe { CStr::from_ptr(gazette_error_message(std::ptr::null())) };
         assert!(msg.to_bytes().is_empty());
         gazette_error_free(std::ptr::null_mut());
+    }
+
+    #[test]
+    fn client_errors_map_to_statuses() {
+        use crate::client::Error as E;
+        let e = FfiError::from(E::WrongAppendOffset);
+        assert_eq!(e.status, gazette_status::WrongAppendOffset);
+        assert_eq!(e.message, "WRONG_APPEND_OFFSET");
+        assert!(!e.retryable);
+        let e = FfiError::from(E::NoJournalPrimaryBroker);
+        assert_eq!(e.status, gazette_status::NoJournalPrimaryBroker);
+        assert!(e.retryable);
+        let e = FfiError::from(E::Grpc(tonic::Status::unavailable("down")));
+        assert_eq!(e.status, gazette_status::GrpcUnavailable);
+        assert_eq!(e.grpc_code, 14);
+        assert!(e.retryable);
+        let e = FfiError::from(E::FragmentStoreUnhealthy {
+            store_error: "disk full".into(),
+        });
+        assert_eq!(e.status, gazette_status::FragmentStoreUnhealthy);
+        assert_eq!(e.message, "disk full: FRAGMENT_STORE_UNHEALTHY");
+        let e = FfiError::from(E::Status(crate::protocol::Status::EtcdTransactionFailed));
+        assert_eq!(e.status, gazette_status::EtcdTransactionFailed);
+        let e = FfiError::from(E::NamedJournalDoesNotExist {
+            journal: "a/b".into(),
+        });
+        assert_eq!(e.status, gazette_status::JournalDoesNotExist);
+        assert_eq!(e.message, "named journal does not exist (a/b)");
+        assert_eq!(
+            FfiError::from(E::OffsetJump).status,
+            gazette_status::OffsetJump
+        );
+        assert_eq!(
+            FfiError::from(E::SeekRequiresNewReader).status,
+            gazette_status::SeekRequiresNewReader
+        );
     }
 }

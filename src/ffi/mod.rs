@@ -23,9 +23,14 @@
 #[macro_use]
 pub mod panic;
 
+pub mod append;
+pub mod appender;
+pub mod apply;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod label;
+pub mod list;
 pub mod runtime;
 pub mod status;
 pub mod str;
