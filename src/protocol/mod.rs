@@ -16,6 +16,8 @@ pub mod label;
 pub mod path;
 pub mod url;
 pub mod validate;
+#[cfg(test)]
+mod validate_tests;
 
 pub use error::ValidationError;
 pub use fragment::{content_name, content_path, parse_fragment_from_relative_path};

@@ -1,0 +1,165 @@
+//! Append: preconditions, then content chunks held back until the empty
+//! commit chunk and EOF, then one atomic commit to the spool (§2.5).
+
+use bytes::BytesMut;
+use gazette::protocol::{AppendRequest, AppendResponse, Fragment, LabelSet, Status};
+use sha1::{Digest, Sha1};
+
+use crate::faults::Rpc;
+use crate::helpers;
+use crate::server::{Broker, Resolved};
+
+/// Checks the first message of an Append stream.
+fn validate_first(req: &AppendRequest) -> Result<(), String> {
+    if req.journal.is_empty() {
+        return Err("Journal: invalid length (0; expected 4 <= length <= 512)".into());
+    }
+    helpers::validate(req)
+}
+
+fn is_empty_set(s: &Option<LabelSet>) -> bool {
+    s.as_ref().is_none_or(|s| s.labels.is_empty())
+}
+
+impl Broker {
+    /// Serves Append. gRPC errors roll everything back; statuses are in-band.
+    pub(crate) async fn serve_append(
+        &self,
+        mut stream: tonic::Streaming<AppendRequest>,
+        injected: Option<Status>,
+    ) -> Result<AppendResponse, tonic::Status> {
+        let first = stream
+            .message()
+            .await?
+            .ok_or_else(|| tonic::Status::unknown("append stream: unexpected EOF"))?;
+        validate_first(&first).map_err(tonic::Status::unknown)?;
+        let reply = |status: Status, header| AppendResponse {
+            status: status as i32,
+            header: Some(header),
+            ..Default::default()
+        };
+        if let Some(s) = injected {
+            return Ok(reply(s, self.status_header(&first.journal)));
+        }
+        let (spec, route, content) = match self.resolve(
+            &first.journal,
+            true,
+            first.do_not_proxy,
+            first.header.as_ref(),
+        )? {
+            Resolved::Local {
+                spec,
+                route,
+                content,
+            } => (spec, route, content),
+            Resolved::Status(s, header) => return Ok(reply(s, header)),
+            Resolved::Proxy(to) => return self.proxy_append(to, first, stream).await,
+        };
+        let _pipeline = content.pipeline.lock().await;
+        let header = self.cluster.header(self.me, route, self.revision());
+        let root = self.cluster.store_root.clone();
+
+        // Preconditions, before any content is read.
+        {
+            let mut st = content.lock();
+            if let Some(sel) = &first.check_registers {
+                if !st.registers.labels.is_empty() && !helpers::selector_matches(sel, &st.registers)
+                {
+                    return Ok(AppendResponse {
+                        registers: Some(st.registers.clone()),
+                        ..reply(Status::RegisterMismatch, header)
+                    });
+                }
+            }
+            if first.offset != 0 && first.offset != st.spool.end() {
+                return Ok(reply(Status::WrongAppendOffset, header));
+            }
+            if spec.flags == 1 {
+                // O_RDONLY journals cannot be written.
+                return Ok(reply(Status::NotAllowed, header));
+            }
+            if st.should_roll(&spec) {
+                st.roll(&spec, root.as_deref());
+                drop(st);
+                self.cluster.notify();
+            }
+        }
+
+        // Content, held back until the commit.
+        let cut = self.cluster.faults.take_cut(Rpc::Append);
+        let mut buf = BytesMut::new();
+        let mut chunks = 0i64;
+        let mut stop = self.stop.clone();
+        loop {
+            let msg = tokio::select! {
+                m = stream.message() => m?,
+                _ = stop.wait_for(|s| *s) => return Err(tonic::Status::unavailable("broker is stopping")),
+            };
+            let Some(msg) = msg else {
+                return Err(tonic::Status::unknown("append stream: unexpected EOF"));
+            };
+            chunks += 1;
+            if !msg.journal.is_empty() {
+                return Err(tonic::Status::unknown("append stream: unexpected Journal"));
+            }
+            helpers::validate(&msg).map_err(tonic::Status::unknown)?;
+            if msg.content.is_empty() {
+                if msg != AppendRequest::default() {
+                    return Err(tonic::Status::unknown(
+                        "append stream: expected only Content after the first message",
+                    ));
+                }
+                break;
+            }
+            buf.extend_from_slice(&msg.content);
+            if let Some(limit) = cut {
+                if buf.len() as u64 >= limit {
+                    return Err(tonic::Status::unavailable(
+                        "devbroker: append cut (fault injection)",
+                    ));
+                }
+            }
+        }
+        if stream.message().await?.is_some() {
+            return Err(tonic::Status::unknown(
+                "append stream: expected EOF after empty Content chunk",
+            ));
+        }
+        let changes_registers =
+            !is_empty_set(&first.union_registers) || !is_empty_set(&first.subtract_registers);
+        if buf.is_empty() && changes_registers {
+            return Err(tonic::Status::unknown(
+                "register modification requires non-empty Append",
+            ));
+        }
+
+        // Commit.
+        let mut st = content.lock();
+        let begin = st.spool.end();
+        st.spool.extend(&buf);
+        if !buf.is_empty() {
+            st.registers = helpers::update_registers(
+                &st.registers,
+                &first.subtract_registers.clone().unwrap_or_default(),
+                &first.union_registers.clone().unwrap_or_default(),
+            );
+        }
+        let commit = Fragment {
+            journal: content.name.clone(),
+            begin,
+            end: begin + buf.len() as i64,
+            sum: Some(helpers::sum_from_digest(&Sha1::digest(&buf))),
+            compression_codec: st.spool.codec,
+            ..Default::default()
+        };
+        let registers = st.registers.clone();
+        drop(st);
+        self.cluster.notify();
+        Ok(AppendResponse {
+            commit: Some(commit),
+            registers: Some(registers),
+            total_chunks: chunks,
+            ..reply(Status::Ok, header)
+        })
+    }
+}

@@ -1,0 +1,233 @@
+//! `DevBroker`: a cluster of brokers in this process, its lifecycle, and the
+//! controls tests use (flush, faults, counters, stopping brokers, moving
+//! primaries).
+
+use std::io;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use gazette::protocol::process_spec::Id;
+
+use crate::counters::Counters;
+use crate::faults::Faults;
+use crate::server::{self, Running};
+use crate::state::{BrokerInfo, Cluster};
+
+/// How to start a [`DevBroker`].
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Number of brokers (at least 1).
+    pub brokers: usize,
+    /// Root directory behind `file:///` fragment stores. Without it, rolled
+    /// fragments of every journal stay in memory.
+    pub store: Option<PathBuf>,
+    /// Address of broker 0; broker i listens on port+i (port 0: each picks
+    /// its own). Defaults to `127.0.0.1:0`.
+    pub listen: SocketAddr,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            brokers: 1,
+            store: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+/// A running dev cluster. Dropping it stops every broker.
+pub struct DevBroker {
+    cluster: Arc<Cluster>,
+    addrs: Vec<SocketAddr>,
+    running: Mutex<Vec<Option<Running>>>,
+}
+
+/// The process id of broker `i`: zones alternate `zone-a`, `zone-b`.
+fn broker_id(i: usize) -> Id {
+    Id {
+        zone: if i.is_multiple_of(2) {
+            "zone-a"
+        } else {
+            "zone-b"
+        }
+        .to_string(),
+        suffix: format!("broker-{i}"),
+    }
+}
+
+impl DevBroker {
+    /// Binds and starts `opts.brokers` brokers on loopback ports.
+    pub async fn start(opts: Options) -> io::Result<DevBroker> {
+        let n = opts.brokers.max(1);
+        let mut listeners = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut addr = opts.listen;
+            if addr.port() != 0 {
+                addr.set_port(addr.port() + i as u16);
+            }
+            listeners.push(server::bind(addr).await?);
+        }
+        let addrs: Vec<SocketAddr> = listeners
+            .iter()
+            .map(|l| l.local_addr())
+            .collect::<io::Result<_>>()?;
+        let brokers = addrs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| BrokerInfo {
+                id: broker_id(i),
+                endpoint: format!("http://{a}"),
+            })
+            .collect();
+        if let Some(dir) = &opts.store {
+            std::fs::create_dir_all(dir)?;
+        }
+        let cluster = Cluster::new(brokers, opts.store.clone());
+        let running = listeners
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| Some(server::serve(cluster.clone(), i, l)))
+            .collect();
+        Ok(DevBroker {
+            cluster,
+            addrs,
+            running: Mutex::new(running),
+        })
+    }
+
+    /// Every broker's endpoint (`http://127.0.0.1:PORT`), by broker index.
+    pub fn endpoints(&self) -> Vec<String> {
+        self.cluster
+            .brokers
+            .iter()
+            .map(|b| b.endpoint.clone())
+            .collect()
+    }
+
+    /// Broker `i`'s endpoint.
+    pub fn endpoint(&self, i: usize) -> String {
+        self.cluster.brokers[i].endpoint.clone()
+    }
+
+    /// Broker `i`'s process id (`zone-a`/`broker-0`, `zone-b`/`broker-1`, ...).
+    pub fn process_id(&self, i: usize) -> Id {
+        self.cluster.brokers[i].id.clone()
+    }
+
+    /// The root directory behind `file:///` stores, if any.
+    pub fn store_root(&self) -> Option<&Path> {
+        self.cluster.store_root.as_deref()
+    }
+
+    /// Fault injection switches (shared by all brokers).
+    pub fn faults(&self) -> &Faults {
+        &self.cluster.faults
+    }
+
+    /// Per-broker, per-RPC request counters.
+    pub fn counters(&self) -> &Counters {
+        &self.cluster.counters
+    }
+
+    /// Rolls the open fragment of `journal` (persisting it to its store, if
+    /// reachable). Returns false if the journal does not exist.
+    pub fn flush(&self, journal: &str) -> bool {
+        let entry = {
+            let etcd = self.cluster.etcd();
+            etcd.journals
+                .get(journal)
+                .map(|j| (j.spec.clone(), j.content.clone()))
+        };
+        let Some((spec, content)) = entry else {
+            return false;
+        };
+        content
+            .lock()
+            .roll(&spec, self.cluster.store_root.as_deref());
+        self.cluster.notify();
+        true
+    }
+
+    /// Rolls the open fragment of every journal.
+    pub fn flush_all(&self) {
+        let names: Vec<String> = self.cluster.etcd().journals.keys().cloned().collect();
+        for n in names {
+            self.flush(&n);
+        }
+    }
+
+    /// Pins the primary of `journal` to broker `broker` (the route changes at
+    /// a new revision). Returns false for an unknown journal or broker.
+    pub fn move_primary(&self, journal: &str, broker: usize) -> bool {
+        let mut etcd = self.cluster.etcd();
+        if broker >= self.addrs.len() || !etcd.journals.contains_key(journal) {
+            return false;
+        }
+        etcd.primary_overrides.insert(journal.to_string(), broker);
+        etcd.revision += 1;
+        drop(etcd);
+        self.cluster.notify();
+        true
+    }
+
+    /// Stops broker `i` (its port closes; its journals move to the others at
+    /// a new revision). Returns false if it was not running.
+    pub async fn stop_broker(&self, i: usize) -> bool {
+        let running = self
+            .running
+            .lock()
+            .unwrap()
+            .get_mut(i)
+            .and_then(Option::take);
+        let Some(r) = running else { return false };
+        {
+            let mut etcd = self.cluster.etcd();
+            etcd.alive[i] = false;
+            etcd.revision += 1;
+        }
+        self.cluster.notify();
+        let _ = r.stop.send(true);
+        let _ = r.task.await;
+        true
+    }
+
+    /// Restarts a stopped broker `i` on its old port.
+    pub async fn restart_broker(&self, i: usize) -> io::Result<bool> {
+        if i >= self.addrs.len() || self.running.lock().unwrap()[i].is_some() {
+            return Ok(false);
+        }
+        let listener = server::bind(self.addrs[i]).await?;
+        let r = server::serve(self.cluster.clone(), i, listener);
+        self.running.lock().unwrap()[i] = Some(r);
+        {
+            let mut etcd = self.cluster.etcd();
+            etcd.alive[i] = true;
+            etcd.revision += 1;
+        }
+        self.cluster.notify();
+        Ok(true)
+    }
+
+    /// Stops every broker and waits for them to finish.
+    pub async fn shutdown(self) {
+        let all: Vec<Running> = self.running.lock().unwrap().drain(..).flatten().collect();
+        for r in &all {
+            let _ = r.stop.send(true);
+        }
+        for r in all {
+            let _ = r.task.await;
+        }
+    }
+}
+
+impl Drop for DevBroker {
+    fn drop(&mut self) {
+        let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        for r in running.drain(..).flatten() {
+            let _ = r.stop.send(true);
+            r.task.abort();
+        }
+    }
+}
