@@ -510,22 +510,6 @@ int32_t gazette_fragment_compression_codec(const struct gazette_fragment *f);
 // Journal offset just past the fragment (-1 for NULL).
 int64_t gazette_fragment_end(const struct gazette_fragment *f);
 
-// Lists the fragments of a journal, following pages, waiting up to
-// `timeout_ms`. `begin_mod_time` / `end_mod_time` (unix seconds, 0 = no
-// bound) filter persisted fragments by modification time; a non-zero
-// `end_mod_time` leaves out fragments not yet persisted. On success writes
-// `*out` (free with `gazette_fragment_list_free`).
-//
-// Errors: as `gazette_get_journal`, plus JOURNAL_NOT_FOUND.
-gazette_status gazette_fragment_list(const struct gazette_client *client,
-                                     const char *journal,
-                                     size_t journal_len,
-                                     int64_t begin_mod_time,
-                                     int64_t end_mod_time,
-                                     int32_t timeout_ms,
-                                     struct gazette_fragment_list **out,
-                                     struct gazette_error **err);
-
 // Takes ownership of a fragment list and frees it. NULL is a no-op.
 void gazette_fragment_list_free(struct gazette_fragment_list *list);
 
@@ -549,7 +533,7 @@ const char *gazette_fragment_sum(const struct gazette_fragment *f);
 // Fetches one journal by name (a `;meta` suffix is ignored), waiting up to
 // `timeout_ms`. On success writes `*out` (free with `gazette_journal_free`).
 //
-// Errors: as `gazette_journal_list`, plus INVALID_ARGUMENT (bad name) and
+// Errors: as `gazette_list_journals`, plus INVALID_ARGUMENT (bad name) and
 // JOURNAL_DOES_NOT_EXIST.
 gazette_status gazette_get_journal(const struct gazette_client *client,
                                    const char *journal,
@@ -585,20 +569,6 @@ const char *gazette_journal_label_name(const struct gazette_journal *j, size_t i
 
 // The value of label `index` (may be empty), or NULL when out of range.
 const char *gazette_journal_label_value(const struct gazette_journal *j, size_t index);
-
-// Lists every journal matching a label selector such as
-// `"app.gazette.dev/owner=me, prefix=logs/"` (empty: all journals), waiting
-// up to `timeout_ms`. On success writes `*out` (free with
-// `gazette_journal_list_free`). Journals come sorted by name.
-//
-// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad selector),
-// TIMED_OUT, CLOSED, FORKED, gRPC and broker statuses.
-gazette_status gazette_journal_list(const struct gazette_client *client,
-                                    const char *selector,
-                                    size_t selector_len,
-                                    int32_t timeout_ms,
-                                    struct gazette_journal_list **out,
-                                    struct gazette_error **err);
 
 // Takes ownership of a journal list and frees it (and its journals). NULL is a no-op.
 void gazette_journal_list_free(struct gazette_journal_list *list);
@@ -711,6 +681,36 @@ const char *gazette_journal_store(const struct gazette_journal *j, size_t index)
 
 // Number of fragment stores of the journal (0 for NULL).
 size_t gazette_journal_store_count(const struct gazette_journal *j);
+
+// Lists the fragments of a journal, following pages, waiting up to
+// `timeout_ms`. `begin_mod_time` / `end_mod_time` (unix seconds, 0 = no
+// bound) filter persisted fragments by modification time; a non-zero
+// `end_mod_time` leaves out fragments not yet persisted. On success writes
+// `*out` (free with `gazette_fragment_list_free`).
+//
+// Errors: as `gazette_get_journal`, plus JOURNAL_NOT_FOUND.
+gazette_status gazette_list_fragments(const struct gazette_client *client,
+                                      const char *journal,
+                                      size_t journal_len,
+                                      int64_t begin_mod_time,
+                                      int64_t end_mod_time,
+                                      int32_t timeout_ms,
+                                      struct gazette_fragment_list **out,
+                                      struct gazette_error **err);
+
+// Lists every journal matching a label selector such as
+// `"app.gazette.dev/owner=me, prefix=logs/"` (empty: all journals), waiting
+// up to `timeout_ms`. On success writes `*out` (free with
+// `gazette_journal_list_free`). Journals come sorted by name.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad selector),
+// TIMED_OUT, CLOSED, FORKED, gRPC and broker statuses.
+gazette_status gazette_list_journals(const struct gazette_client *client,
+                                     const char *selector,
+                                     size_t selector_len,
+                                     int32_t timeout_ms,
+                                     struct gazette_journal_list **out,
+                                     struct gazette_error **err);
 
 // Writes the selector's canonical text (includes then excludes, sorted, no
 // spaces, e.g. `"env=prod,topic in (a,b),!debug"`) into `buf` of `cap`

@@ -150,7 +150,7 @@ fn apply_list_get_and_select() {
     );
     let mut list = null_mut();
     let (st, msg) =
-        with_err(|e| gazette_journal_list(f.client, p(&sel), sel.len(), 10_000, &mut list, e));
+        with_err(|e| gazette_list_journals(f.client, p(&sel), sel.len(), 10_000, &mut list, e));
     assert_eq!(st, S::Ok, "{msg}");
     assert_eq!(gazette_journal_list_len(list), 2);
     let j0 = gazette_journal_list_get(list, 0);
@@ -334,7 +334,7 @@ fn append_and_appender_commit_at_consecutive_offsets() {
     // Fragments: everything so far, in order, summing to 13 bytes.
     let mut frags = null_mut();
     let (st, msg) = with_err(|e| {
-        gazette_fragment_list(f.client, p(&name), name.len(), 0, 0, 10_000, &mut frags, e)
+        gazette_list_fragments(f.client, p(&name), name.len(), 0, 0, 10_000, &mut frags, e)
     });
     assert_eq!(st, S::Ok, "{msg}");
     let n = gazette_fragment_list_len(frags);
@@ -443,7 +443,7 @@ fn broker_statuses_and_caller_errors() {
     let sel = "foo in (bar";
     let mut list = null_mut();
     let (st, _) =
-        with_err(|e| gazette_journal_list(f.client, p(sel), sel.len(), 1000, &mut list, e));
+        with_err(|e| gazette_list_journals(f.client, p(sel), sel.len(), 1000, &mut list, e));
     assert_eq!(st, S::InvalidArgument);
     assert!(list.is_null());
 
@@ -455,17 +455,17 @@ fn broker_statuses_and_caller_errors() {
         Fault::Grpc(tonic::Code::PermissionDenied, "nope".into()),
     );
     let mut err = null_mut();
-    let st = gazette_journal_list(f.client, null(), 0, 10_000, &mut list, &mut err);
+    let st = gazette_list_journals(f.client, null(), 0, 10_000, &mut list, &mut err);
     assert_eq!(st, S::GrpcPermissionDenied);
     assert_eq!(gazette_error_grpc_code(err), 7);
     assert!(!gazette_error_is_retryable(err));
     gazette_error_free(err);
     broker.faults().delay(Rpc::List, Duration::from_millis(500));
-    let (st, _) = with_err(|e| gazette_journal_list(f.client, null(), 0, 50, &mut list, e));
+    let (st, _) = with_err(|e| gazette_list_journals(f.client, null(), 0, 50, &mut list, e));
     assert_eq!(st, S::TimedOut);
     broker.faults().clear();
     assert_eq!(
-        gazette_journal_list(f.client, null(), 0, 10_000, &mut list, null_mut()),
+        gazette_list_journals(f.client, null(), 0, 10_000, &mut list, null_mut()),
         S::Ok
     );
     gazette_journal_list_free(list);
@@ -492,7 +492,7 @@ fn closed_client_and_children_report_closed() {
     let client = f.client as usize;
     let waiter = std::thread::spawn(move || {
         let mut list = null_mut();
-        gazette_journal_list(
+        gazette_list_journals(
             client as *const gazette_client,
             null(),
             0,
@@ -510,7 +510,7 @@ fn closed_client_and_children_report_closed() {
     assert_eq!(st, S::Closed, "{msg}");
     let mut list = null_mut();
     assert_eq!(
-        gazette_journal_list(f.client, null(), 0, 1000, &mut list, null_mut()),
+        gazette_list_journals(f.client, null(), 0, 1000, &mut list, null_mut()),
         S::Closed
     );
     // The appender outlives its client being freed.

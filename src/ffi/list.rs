@@ -106,7 +106,7 @@ fn fragment_item(f: fragments_response::Fragment) -> gazette_fragment {
 /// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad selector),
 /// TIMED_OUT, CLOSED, FORKED, gRPC and broker statuses.
 #[no_mangle]
-pub extern "C" fn gazette_journal_list(
+pub extern "C" fn gazette_list_journals(
     client: *const gazette_client,
     selector: *const c_char,
     selector_len: usize,
@@ -142,7 +142,7 @@ pub extern "C" fn gazette_journal_list(
 /// Fetches one journal by name (a `;meta` suffix is ignored), waiting up to
 /// `timeout_ms`. On success writes `*out` (free with `gazette_journal_free`).
 ///
-/// Errors: as `gazette_journal_list`, plus INVALID_ARGUMENT (bad name) and
+/// Errors: as `gazette_list_journals`, plus INVALID_ARGUMENT (bad name) and
 /// JOURNAL_DOES_NOT_EXIST.
 #[no_mangle]
 pub extern "C" fn gazette_get_journal(
@@ -175,7 +175,7 @@ pub extern "C" fn gazette_get_journal(
 ///
 /// Errors: as `gazette_get_journal`, plus JOURNAL_NOT_FOUND.
 #[no_mangle]
-pub extern "C" fn gazette_fragment_list(
+pub extern "C" fn gazette_list_fragments(
     client: *const gazette_client,
     journal: *const c_char,
     journal_len: usize,

@@ -100,11 +100,11 @@ macro_rules! ffi_status {
         let err_out: *mut *mut $crate::ffi::error::gazette_error = $err;
         $crate::ffi::error::clear_out(err_out);
         let result = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
-                        || -> ::std::result::Result<
-                            $crate::ffi::status::gazette_status,
-                            $crate::ffi::error::FfiError,
-                        > { $body },
-                    ));
+                                || -> ::std::result::Result<
+                                    $crate::ffi::status::gazette_status,
+                                    $crate::ffi::error::FfiError,
+                                > { $body },
+                            ));
         $crate::ffi::error::finish(err_out, result)
     }};
 }
