@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -94,6 +97,26 @@ static int broker_start(struct broker *b, const char *bin) {
     memcpy(b->endpoint, at, (size_t)(end - at));
     b->endpoint[end - at] = 0;
     return 0;
+}
+
+/* A TCP listener on 127.0.0.1 that never accepts or answers: calls to it
+ * hang until their timeout. Writes "http://127.0.0.1:PORT" to `endpoint`;
+ * returns the socket (close it when done) or -1. */
+static int silent_listener(char *endpoint, size_t cap) {
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 16) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        close(fd);
+        return -1;
+    }
+    snprintf(endpoint, cap, "http://127.0.0.1:%d", ntohs(addr.sin_port));
+    return fd;
 }
 
 static void broker_stop(struct broker *b) {
