@@ -63,25 +63,36 @@
  *
  * Ownership
  * ---------
- * | object          | created by                  | freed by              |
- * |-----------------|-----------------------------|-----------------------|
- * | gazette_config  | gazette_config_new / _dup   | gazette_config_free   |
- * | gazette_client  | gazette_client_new          | gazette_client_free   |
- * | gazette_error   | any call taking `err`       | gazette_error_free    |
+ * | object                | created by                        | freed by                    |
+ * |-----------------------|-----------------------------------|-----------------------------|
+ * | gazette_config        | gazette_config_new / _dup         | gazette_config_free         |
+ * | gazette_client        | gazette_client_new                | gazette_client_free         |
+ * | gazette_error         | any call taking `err`             | gazette_error_free          |
+ * | gazette_appender      | gazette_appender_new              | gazette_appender_free       |
+ * | gazette_journal_list  | gazette_list_journals             | gazette_journal_list_free   |
+ * | gazette_journal       | gazette_get_journal (owned);      | gazette_journal_free;       |
+ * |                       | gazette_journal_list_get (borrowed)| never (the list owns it)   |
+ * | gazette_fragment_list | gazette_list_fragments            | gazette_fragment_list_free  |
+ * | gazette_fragment      | gazette_fragment_list_get (borrowed)| never (the list owns it)  |
+ * | gazette_journal_spec  | gazette_journal_spec_new / _from_journal | gazette_journal_spec_free |
+ * | gazette_apply_request | gazette_apply_request_new         | gazette_apply_request_free  |
+ * | gazette_selector      | gazette_selector_parse            | gazette_selector_free       |
  * Every *_free accepts NULL and frees exactly one object. Never free()
- * library memory. Configurations are copied by gazette_client_new, never
- * consumed. Handles created from a client keep its shared state alive, so
- * handles may be freed in any order; after the client is closed or freed
- * they report GAZETTE_STATUS_CLOSED.
+ * library memory. Inputs are copied, never consumed: a configuration by
+ * gazette_client_new, a spec by gazette_apply_request_upsert. Handles created
+ * from a client keep its shared state alive, so handles may be freed in any
+ * order; after the client is closed or freed they report
+ * GAZETTE_STATUS_CLOSED.
  *
  * Thread safety
  * -------------
- * | object          | guarantee                                            |
- * |-----------------|------------------------------------------------------|
- * | gazette_client  | fully thread-safe: any call, any thread, concurrently |
- * | gazette_config  | not thread-safe while being changed; copied on use   |
- * | gazette_error   | immutable: reads from any thread                     |
- * | status helpers  | thread-safe, static results                          |
+ * | object                      | guarantee                                       |
+ * |-----------------------------|-------------------------------------------------|
+ * | gazette_client              | thread-safe: any call, any thread, concurrently |
+ * | gazette_appender            | one call at a time; may move between threads    |
+ * | gazette_config, _journal_spec, _apply_request | not thread-safe while being changed |
+ * | gazette_error, lists, journals, fragments, selectors | immutable: read from any thread |
+ * | status and version helpers  | thread-safe, static results                     |
  * Functions taking a `const` pointer may run concurrently on the same object.
  * Any handle may be freed from any thread, including a library thread.
  *
