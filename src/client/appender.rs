@@ -10,11 +10,10 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::checks;
 use super::error::{Error, Result};
 use super::router::{Client, Dispatch};
 use super::stats::Stats;
-use crate::protocol::{AppendRequest, AppendResponse, Status};
+use crate::protocol::{AppendRequest, AppendResponse, LabelSelector, Status, Validate};
 
 /// Writes are gathered until this many bytes are pending, so many small
 /// writes become few messages.
@@ -164,11 +163,9 @@ impl Appender {
         if self.request.journal.is_empty() {
             return Err(Error::Validation("expected Request.Journal".into()));
         }
-        if !self.request.content.is_empty() {
-            return Err(Error::Validation(
-                "Request.Content: unexpected content in first message".into(),
-            ));
-        }
+        self.request
+            .validate()
+            .map_err(|err| Error::from(err.context("Request")))?;
         let dispatch = self
             .client
             .journal_client_for(&self.request.journal, true)?;
@@ -277,8 +274,9 @@ impl Appender {
 
     /// Validates `self.response`, records its route, and maps its status.
     fn check_response(&self) -> Result<()> {
-        validate_response(&self.response)
-            .map_err(|err| err.with_context("validating broker response"))?;
+        self.response
+            .validate()
+            .map_err(|err| Error::from(err).with_context("validating broker response"))?;
         if let Some(route) = self.response.header.as_ref().and_then(|h| h.route.as_ref()) {
             self.client.update_route(&self.request.journal, route);
         }
@@ -286,8 +284,11 @@ impl Appender {
         let detail = match status {
             Status::RegisterMismatch => format!(
                 "selector {} doesn't match registers {}",
-                checks::format_selector(self.request.check_registers.as_ref()),
-                checks::format_label_set(self.response.registers.as_ref()),
+                self.request.check_registers.clone().unwrap_or_default(),
+                LabelSelector {
+                    include: self.response.registers.clone(),
+                    exclude: None,
+                },
             ),
             Status::FragmentStoreUnhealthy => self.response.store_health_error.clone(),
             _ => String::new(),
@@ -300,20 +301,4 @@ fn join_error(err: tokio::task::JoinError) -> CallResult {
     Err(tonic::Status::cancelled(format!(
         "append task failed: {err}"
     )))
-}
-
-/// Checks the parts of an AppendResponse the Appender relies on.
-fn validate_response(response: &AppendResponse) -> Result<()> {
-    let status = checks::status(response.status)?;
-    checks::header(response.header.as_ref()).map_err(|e| e.with_context("Header"))?;
-    if status == Status::Ok && response.commit.is_none() {
-        return Err(Error::Validation("expected Commit".into()));
-    }
-    if matches!(status, Status::Ok | Status::RegisterMismatch) && response.registers.is_none() {
-        return Err(Error::Validation("expected Registers".into()));
-    }
-    if let Some(commit) = &response.commit {
-        checks::fragment(commit).map_err(|e| e.with_context("Commit"))?;
-    }
-    Ok(())
 }

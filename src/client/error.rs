@@ -301,6 +301,12 @@ impl From<tonic::Status> for Error {
     }
 }
 
+impl From<crate::protocol::ValidationError> for Error {
+    fn from(err: crate::protocol::ValidationError) -> Self {
+        Error::Validation(err.to_string())
+    }
+}
+
 impl From<std::io::Error> for Error {
     /// Unwraps an [`Error`] that was carried through `std::io` (e.g. by a
     /// `Read` impl); maps the EOF kinds to [`Error::UnexpectedEof`].

@@ -4,15 +4,15 @@
 
 use tonic::Streaming;
 
-use super::checks;
 use super::error::{Error, Result};
 use super::router::{Client, Dispatch};
 use super::stats::Stats;
 use crate::protocol::{
     list_response, ApplyRequest, ApplyResponse, FragmentStoreHealthRequest,
     FragmentStoreHealthResponse, FragmentsRequest, FragmentsResponse, Label, LabelSelector,
-    LabelSet, ListRequest, ListResponse, Status,
+    LabelSet, ListRequest, ListResponse, Status, Validate,
 };
+use crate::protocol::{strip_meta, validate::validate_list_chunk};
 
 /// Runs one unary-ish RPC step under the request timeout and reports its
 /// outcome to the client (a transport failure moves to another endpoint or
@@ -67,9 +67,6 @@ pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<
     check_first_list_response(&response, resume_revision)?;
     read_list_chunks(client, &dispatch, &mut stream, &mut response).await?;
 
-    for (index, journal) in response.journals.iter().enumerate() {
-        check_listed_journal(journal).map_err(|e| e.with_context(&format!("Journals[{index}]")))?;
-    }
     for journal in &response.journals {
         if let (Some(spec), Some(route)) = (&journal.spec, &journal.route) {
             client.update_route(&spec.name, route);
@@ -80,8 +77,7 @@ pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<
 
 /// Validates a listing's first message and maps a non-OK status.
 fn check_first_list_response(response: &ListResponse, resume: Option<i64>) -> Result<()> {
-    checks::status(response.status)?;
-    checks::header(response.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+    response.validate()?;
     Error::check_status(response.status, "")?;
     if let Some(resume) = resume {
         let revision = response
@@ -117,6 +113,7 @@ async fn read_list_chunks(
                 return Err(err);
             }
         };
+        validate_list_chunk(&chunk)?;
         if chunk.journals.is_empty() {
             return Err(Error::Protocol(
                 "unexpected empty ListResponse.Journals in unary listing".into(),
@@ -124,30 +121,6 @@ async fn read_list_chunks(
         }
         response.journals.extend(chunk.journals);
     }
-}
-
-/// Checks one listed journal: a named spec, a positive mod revision and a
-/// valid route.
-fn check_listed_journal(journal: &list_response::Journal) -> Result<()> {
-    let name = journal.spec.as_ref().map_or("", |spec| spec.name.as_str());
-    if name.is_empty() {
-        return Err(Error::Validation(
-            "Spec.Name: invalid length (0; expected 4 <= length <= 512)".into(),
-        ));
-    }
-    if journal.mod_revision <= 0 {
-        return Err(Error::Validation(format!(
-            "invalid ModRevision ({}; expected > 0)",
-            journal.mod_revision
-        )));
-    }
-    let default = Default::default();
-    checks::route(journal.route.as_ref().unwrap_or(&default)).map_err(|e| e.with_context("Route"))
-}
-
-/// Removes a `;meta` suffix from a journal name.
-fn strip_meta(journal: &str) -> &str {
-    journal.split_once(';').map_or(journal, |(name, _)| name)
 }
 
 /// Fetches the listing of one journal (by name; a `;meta` suffix is
@@ -210,8 +183,7 @@ pub async fn apply_journals_in_batches(
             Ok(grpc.apply(request).await?.into_inner())
         })
         .await?;
-        checks::status(last.status)?;
-        checks::header(last.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+        last.validate()?;
         Error::check_status(last.status, "")?;
     }
     Ok(last)
@@ -236,8 +208,7 @@ pub async fn list_all_fragments(
             Ok(grpc.list_fragments(request.clone()).await?.into_inner())
         })
         .await?;
-        checks::status(page.status)?;
-        checks::header(page.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+        page.validate()?;
         if let Some(route) = page.header.as_ref().and_then(|h| h.route.as_ref()) {
             client.update_route(&journal, route);
         }
@@ -279,8 +250,8 @@ pub async fn fragment_store_health(
         Ok(grpc.fragment_store_health(request).await?.into_inner())
     })
     .await?;
-    let status = checks::status(response.status)?;
-    checks::header(response.header.as_ref()).map_err(|e| e.with_context("Header"))?;
+    response.validate()?;
+    let status = Status::try_from(response.status).expect("validated");
     match status {
         Status::Ok | Status::FragmentStoreUnhealthy => Ok(response),
         _ => Err(Error::from_status(status, &response.store_health_error).expect("not OK")),

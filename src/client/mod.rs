@@ -5,7 +5,6 @@
 pub mod append;
 pub mod appender;
 pub mod backoff;
-mod checks;
 pub mod codecs;
 pub mod config;
 pub mod error;
