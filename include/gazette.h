@@ -282,6 +282,11 @@ typedef struct gazette_journal_list gazette_journal_list;
 // being changed. Free with `gazette_journal_spec_free`.
 typedef struct gazette_journal_spec gazette_journal_spec;
 
+// A reader of one journal. One read at a time (calls from several threads
+// are serialized), but `gazette_reader_cancel` may come from any thread at
+// any time. Free with `gazette_reader_free`.
+typedef struct gazette_reader gazette_reader;
+
 // A parsed label selector. Immutable: usable from any thread. Free with
 // `gazette_selector_free`.
 typedef struct gazette_selector gazette_selector;
@@ -722,6 +727,79 @@ gazette_status gazette_list_journals(const struct gazette_client *client,
                                      int32_t timeout_ms,
                                      struct gazette_journal_list **out,
                                      struct gazette_error **err);
+
+// Cancels the reader from any thread: a read in progress returns
+// CANCELLED promptly, and so do later reads. Bytes already received are
+// still returned first. NULL is a no-op.
+void gazette_reader_cancel(const struct gazette_reader *reader);
+
+// Takes ownership of a reader and frees it, ending its RPC. NULL is a
+// no-op. Not concurrently with another call on the same reader (cancel it
+// first and let that call return).
+void gazette_reader_free(struct gazette_reader *reader);
+
+// Opens a reader of `journal` from byte `offset` (-1: from the current write
+// head, i.e. only new content). `end_offset` > 0 stops the read there (0: no
+// end). With `block` the reader waits for content that is not written yet;
+// without it, reaching the write head ends the read with
+// OFFSET_NOT_YET_AVAILABLE. With `do_not_proxy` the broker does not proxy
+// and persisted fragments are read directly from their store (for
+// `file://` stores, under the configured file root). Nothing is sent until
+// the first read. On success writes `*out`.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal or
+// offsets), CLOSED, FORKED.
+gazette_status gazette_reader_new(const struct gazette_client *client,
+                                  const char *journal,
+                                  size_t journal_len,
+                                  int64_t offset,
+                                  int64_t end_offset,
+                                  bool block,
+                                  bool do_not_proxy,
+                                  struct gazette_reader **out,
+                                  struct gazette_error **err);
+
+// Lends the next chunk of the journal without copying: on OK writes a
+// pointer to it to `*data` and its length (> 0) to `*len`. The chunk stays
+// valid until the next call on this reader or its free. Waits and returns
+// as `gazette_reader_read` does; on any result but OK, `*data` is NULL and
+// `*len` 0.
+gazette_status gazette_reader_next(const struct gazette_reader *reader,
+                                   int32_t timeout_ms,
+                                   const uint8_t **data,
+                                   size_t *len,
+                                   struct gazette_error **err);
+
+// The journal offset of the next byte the caller will get (-1 for NULL, or
+// -1 before the first read of a reader opened at -1).
+int64_t gazette_reader_offset(const struct gazette_reader *reader);
+
+// Copies up to `cap` next bytes of the journal into `buf`, waiting up to
+// `timeout_ms`, and writes the count to `*n` (`n` may be NULL only if the
+// count is not needed). Returns:
+// - OK with `*n > 0`;
+// - END_OF_STREAM: the read ended (end offset reached, or the broker ended
+//   the stream); open a new reader at `gazette_reader_offset` to go on;
+// - OFFSET_JUMP: the broker skipped ahead (content before the new offset
+//   is gone); reading may simply continue;
+// - WOULD_BLOCK (timeout 0) / TIMED_OUT: nothing yet; the read stays in
+//   flight and the next call continues it;
+// - CANCELLED after `gazette_reader_cancel`; errors such as
+//   OFFSET_NOT_YET_AVAILABLE (non-blocking read at the write head),
+//   JOURNAL_NOT_FOUND, NOT_JOURNAL_BROKER, gRPC and fragment errors. After
+//   an error the reader is finished: later calls return the same error.
+//
+// `*n` is 0 for every result but OK.
+gazette_status gazette_reader_read(const struct gazette_reader *reader,
+                                   uint8_t *buf,
+                                   size_t cap,
+                                   int32_t timeout_ms,
+                                   size_t *n,
+                                   struct gazette_error **err);
+
+// The journal's write head as last reported by the broker, or -1 if not
+// known yet (or for NULL).
+int64_t gazette_reader_write_head(const struct gazette_reader *reader);
 
 // Writes the selector's canonical text (includes then excludes, sorted, no
 // spaces, e.g. `"env=prod,topic in (a,b),!debug"`) into `buf` of `cap`

@@ -15,6 +15,7 @@ use gazette::ffi::config::*;
 use gazette::ffi::error::*;
 use gazette::ffi::label::*;
 use gazette::ffi::list::*;
+use gazette::ffi::reader::*;
 use gazette::ffi::status::gazette_status as S;
 use gazette_devbroker::{DevBroker, Fault, Options, Rpc};
 
@@ -517,4 +518,169 @@ fn closed_client_and_children_report_closed() {
     let f_client = f.client;
     gazette_appender_free(app);
     let _ = f_client;
+}
+
+fn open_reader(
+    client: *mut gazette_client,
+    name: &str,
+    offset: i64,
+    end: i64,
+    block: bool,
+) -> *mut gazette_reader {
+    let mut r = null_mut();
+    let st = gazette_reader_new(
+        client,
+        p(name),
+        name.len(),
+        offset,
+        end,
+        block,
+        false,
+        &mut r,
+        null_mut(),
+    );
+    assert_eq!(st, S::Ok);
+    r
+}
+
+fn append_text(client: *mut gazette_client, name: &str, text: &str) {
+    let st = gazette_append(
+        client,
+        p(name),
+        name.len(),
+        text.as_ptr(),
+        text.len(),
+        10_000,
+        null_mut(),
+        null_mut(),
+        null_mut(),
+    );
+    assert_eq!(st, S::Ok);
+}
+
+#[test]
+fn reader_copies_lends_times_out_and_cancels() {
+    let f = fixture();
+    let name = unique("read");
+    create(f.client, &name, &[]);
+    append_text(f.client, &name, "hello world");
+
+    // Small buffers: the rest of a chunk is kept for the next call.
+    let r = open_reader(f.client, &name, 0, 0, false);
+    let (mut buf, mut n, mut got) = ([0u8; 4], 0usize, Vec::new());
+    loop {
+        let st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 10_000, &mut n, null_mut());
+        if st != S::Ok {
+            assert_eq!(st, S::OffsetNotYetAvailable);
+            assert_eq!(n, 0);
+            break;
+        }
+        assert!(n > 0 && n <= 4);
+        got.extend_from_slice(&buf[..n]);
+        assert_eq!(gazette_reader_offset(r), got.len() as i64);
+    }
+    assert_eq!(got, b"hello world");
+    assert_eq!(gazette_reader_write_head(r), 11);
+    // Finished: the same error again.
+    let st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 1000, &mut n, null_mut());
+    assert_eq!(st, S::OffsetNotYetAvailable);
+    gazette_reader_free(r);
+
+    // A bounded read ends cleanly at its end offset; zero-copy chunks.
+    let r = open_reader(f.client, &name, 6, 9, false);
+    let (mut data, mut len) = (null(), 0usize);
+    let mut got = Vec::new();
+    loop {
+        match gazette_reader_next(r, 10_000, &mut data, &mut len, null_mut()) {
+            S::Ok => got.extend_from_slice(unsafe { std::slice::from_raw_parts(data, len) }),
+            st => {
+                assert_eq!(st, S::EndOfStream);
+                assert!(data.is_null() && len == 0);
+                break;
+            }
+        }
+    }
+    assert_eq!(got, b"wor");
+    assert_eq!(gazette_reader_offset(r), 9);
+    gazette_reader_free(r);
+
+    // A blocking read at the write head: nothing yet, then new content.
+    let r = open_reader(f.client, &name, -1, 0, true);
+    let st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 0, &mut n, null_mut());
+    assert_eq!(st, S::WouldBlock);
+    let st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 200, &mut n, null_mut());
+    assert_eq!(st, S::TimedOut);
+    append_text(f.client, &name, "new!");
+    // Reading from -1 first jumps to the write head, as in Go.
+    let mut st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 10_000, &mut n, null_mut());
+    if st == S::OffsetJump {
+        assert_eq!(gazette_reader_offset(r), 11);
+        st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 10_000, &mut n, null_mut());
+    }
+    assert_eq!(st, S::Ok);
+    assert_eq!(&buf[..n], b"new!");
+    assert_eq!(gazette_reader_offset(r), 15);
+
+    // Cancel from another thread releases a read waiting forever.
+    let raw = r as usize;
+    let waiter = std::thread::spawn(move || {
+        let mut buf = [0u8; 8];
+        let mut n = 0;
+        let mut err = null_mut();
+        let st = gazette_reader_read(
+            raw as *const gazette_reader,
+            buf.as_mut_ptr(),
+            8,
+            -1,
+            &mut n,
+            &mut err,
+        );
+        gazette_error_free(err);
+        st
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    gazette_reader_cancel(r);
+    assert_eq!(waiter.join().unwrap(), S::Cancelled);
+    gazette_reader_free(r);
+
+    // Caller errors, a missing journal, and a closed client.
+    let mut r = null_mut();
+    let bad = "a//b";
+    let st = gazette_reader_new(
+        f.client,
+        p(bad),
+        bad.len(),
+        0,
+        0,
+        false,
+        false,
+        &mut r,
+        null_mut(),
+    );
+    assert_eq!(st, S::InvalidArgument);
+    let st = gazette_reader_new(
+        f.client,
+        p(&name),
+        name.len(),
+        10,
+        5,
+        false,
+        false,
+        &mut r,
+        null_mut(),
+    );
+    assert_eq!(st, S::InvalidArgument);
+    let missing = unique("missing");
+    let r = open_reader(f.client, &missing, 0, 0, false);
+    let (st, msg) =
+        with_err(|e| gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 10_000, &mut n, e));
+    assert_eq!(st, S::JournalNotFound, "{msg}");
+    let st = gazette_reader_read(r, null_mut(), 4, 1000, &mut n, null_mut());
+    assert_eq!(st, S::NullPointer);
+    gazette_reader_free(r);
+    let r = open_reader(f.client, &name, 0, 0, true);
+    assert_eq!(gazette_client_close(f.client, 2000, null_mut()), S::Ok);
+    let st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 1000, &mut n, null_mut());
+    assert_eq!(st, S::Closed);
+    gazette_reader_free(r);
 }

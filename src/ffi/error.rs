@@ -24,6 +24,10 @@ pub struct gazette_error {
     retryable: bool,
 }
 
+/// What the body of a fallible export evaluates to: OK or a flow status, or
+/// an error.
+pub type FfiResult = Result<gazette_status, FfiError>;
+
 /// The internal error of a fallible export, turned into a `gazette_error`
 /// only when the caller asked for one.
 #[derive(Debug, Clone)]

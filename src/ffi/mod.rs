@@ -31,6 +31,7 @@ pub mod config;
 pub mod error;
 pub mod label;
 pub mod list;
+pub mod reader;
 pub mod runtime;
 pub mod status;
 pub mod str;

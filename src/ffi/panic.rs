@@ -99,12 +99,8 @@ macro_rules! ffi_status {
     ($err:expr, $body:block) => {{
         let err_out: *mut *mut $crate::ffi::error::gazette_error = $err;
         $crate::ffi::error::clear_out(err_out);
-        let result = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
-                                || -> ::std::result::Result<
-                                    $crate::ffi::status::gazette_status,
-                                    $crate::ffi::error::FfiError,
-                                > { $body },
-                            ));
+        let body = || -> $crate::ffi::error::FfiResult { $body };
+        let result = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(body));
         $crate::ffi::error::finish(err_out, result)
     }};
 }
