@@ -69,6 +69,7 @@
  * | gazette_client        | gazette_client_new                | gazette_client_free         |
  * | gazette_error         | any call taking `err`             | gazette_error_free          |
  * | gazette_appender      | gazette_appender_new              | gazette_appender_free       |
+ * | gazette_reader        | gazette_reader_new                | gazette_reader_free         |
  * | gazette_journal_list  | gazette_list_journals             | gazette_journal_list_free   |
  * | gazette_journal       | gazette_get_journal (owned);      | gazette_journal_free;       |
  * |                       | gazette_journal_list_get (borrowed)| never (the list owns it)   |
@@ -90,6 +91,8 @@
  * |-----------------------------|-------------------------------------------------|
  * | gazette_client              | thread-safe: any call, any thread, concurrently |
  * | gazette_appender            | one call at a time; may move between threads    |
+ * | gazette_reader              | calls are serialized; gazette_reader_cancel from |
+ * |                             | any thread at any time                          |
  * | gazette_config, _journal_spec, _apply_request | not thread-safe while being changed |
  * | gazette_error, lists, journals, fragments, selectors | immutable: read from any thread |
  * | status and version helpers  | thread-safe, static results                     |

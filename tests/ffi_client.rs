@@ -684,3 +684,46 @@ fn reader_copies_lends_times_out_and_cancels() {
     assert_eq!(st, S::Closed);
     gazette_reader_free(r);
 }
+
+#[test]
+fn appender_call_that_times_out_rolls_back_and_leaves_invalid_state() {
+    let f = fixture();
+    let name = unique("slow");
+    create(f.client, &name, &[]);
+    let broker = f.broker.as_ref().unwrap();
+    broker
+        .faults()
+        .delay(Rpc::Append, Duration::from_millis(800));
+    let mut app = null_mut();
+    assert_eq!(
+        gazette_appender_new(f.client, p(&name), name.len(), &mut app, null_mut()),
+        S::Ok
+    );
+    assert_eq!(
+        gazette_appender_write(app, b"lost".as_ptr(), 4, 10_000, null_mut()),
+        S::Ok
+    );
+    let (st, _) = with_err(|e| gazette_appender_close(app, 100, null_mut(), null_mut(), e));
+    assert_eq!(st, S::TimedOut);
+    let (st, msg) = with_err(|e| gazette_appender_write(app, b"x".as_ptr(), 1, 1000, e));
+    assert_eq!(st, S::InvalidState);
+    assert!(msg.contains("rolled back"), "{msg}");
+    assert_eq!(gazette_appender_abort(app, 1000, null_mut()), S::Ok);
+    gazette_appender_free(app);
+    broker.faults().clear();
+    // Nothing of the timed-out transaction committed.
+    let (mut begin, mut end) = (-1, -1);
+    let st = gazette_append(
+        f.client,
+        p(&name),
+        name.len(),
+        null(),
+        0,
+        10_000,
+        &mut begin,
+        &mut end,
+        null_mut(),
+    );
+    assert_eq!(st, S::Ok);
+    assert_eq!((begin, end), (0, 0));
+}
