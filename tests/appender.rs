@@ -3,6 +3,7 @@
 //! route learning.
 
 mod client_common;
+mod common;
 
 use bytes::Bytes;
 use client_common::{read_all, Env};

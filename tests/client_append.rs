@@ -3,6 +3,7 @@
 //! errors.
 
 mod client_common;
+mod common;
 
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -2,6 +2,7 @@
 //! the dev broker.
 
 mod client_common;
+mod common;
 
 use std::time::Duration;
 
@@ -433,5 +434,30 @@ async fn polled_list_returns_initial_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotAllowed));
+    env.stop().await;
+}
+
+#[tokio::test]
+async fn listing_fails_over_to_the_next_endpoint() {
+    let env = Env::start().await;
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let config = gazette::client::ClientConfig::new(closed).with_endpoint(env.endpoints[0].clone());
+    let client = gazette::client::Client::new(config).unwrap();
+    list_all_journals(&client, ListRequest::default())
+        .await
+        .unwrap();
+    fragment_store_health(&client, "file:///", "")
+        .await
+        .unwrap();
+    let stats = client.stats().snapshot();
+    assert_eq!(stats.retries, 1, "only the first call met the closed port");
+    assert_eq!(
+        client.default_client().unwrap().endpoint,
+        env.endpoints[0],
+        "the live endpoint is now the default"
+    );
     env.stop().await;
 }

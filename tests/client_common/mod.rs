@@ -1,9 +1,12 @@
-//! Shared setup of the client's integration tests: a dev broker started by
-//! the test (or the real broker named by `GAZETTE_TEST_BROKER`), a client,
-//! unique journals, and a raw reader to check what was committed.
+//! Client-test conveniences over the shared harness (`tests/common`): a
+//! `Client` of the test's brokers, journals created through the client, and
+//! a raw reader to check what was committed.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::common::{skip, TestEnv};
 
 use gazette::client::list::apply_journals;
 use gazette::client::{Client, ClientConfig};
@@ -11,12 +14,12 @@ use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{
     apply_request, journal_spec, ApplyRequest, JournalSpec, LabelSet, ReadRequest,
 };
-use gazette_devbroker::{DevBroker, Options};
+use gazette_devbroker::DevBroker;
 
 /// A test's broker(s) and client.
 pub struct Env {
-    /// The dev broker, or `None` against a real broker.
-    pub dev: Option<DevBroker>,
+    /// The shared harness (dev cluster or real broker).
+    pub test: TestEnv,
     /// Default endpoints (all brokers of the dev cluster).
     pub endpoints: Vec<String>,
     /// A client of the first endpoint.
@@ -31,34 +34,25 @@ impl Env {
 
     /// `n` dev brokers (or the real one).
     pub async fn with_brokers(n: usize) -> Env {
-        let (dev, endpoints) = match std::env::var("GAZETTE_TEST_BROKER") {
-            Ok(addr) if !addr.is_empty() => (None, vec![addr]),
-            _ => {
-                let dev = DevBroker::start(Options {
-                    brokers: n,
-                    ..Options::default()
-                })
-                .await
-                .expect("start dev broker");
-                let endpoints = dev.endpoints();
-                (Some(dev), endpoints)
-            }
-        };
-        let client = Client::new(ClientConfig::new(endpoints[0].clone())).expect("client");
+        let test = TestEnv::start(n).await;
+        let endpoints = test.endpoints().to_vec();
+        let config = ClientConfig::new(endpoints[0].clone()).with_file_root(test.fragment_root());
+        let client = Client::new(config).expect("client");
         Env {
-            dev,
+            test,
             endpoints,
             client,
         }
     }
 
-    /// The dev broker for fault injection, or `None` (with a printed reason)
-    /// against a real broker: the caller then skips the test.
+    /// The dev broker for fault injection, or `None` (with the harness's
+    /// skip notice naming `test`) against a real broker.
     pub fn dev(&self, test: &str) -> Option<&DevBroker> {
-        if self.dev.is_none() {
-            eprintln!("skipping {test}: needs the dev broker's fault injection");
+        if self.test.dev().is_none() {
+            eprint!("{test}: ");
+            skip();
         }
-        self.dev.as_ref()
+        self.test.dev()
     }
 
     /// Creates a journal with a unique name under `prefix`.
@@ -68,19 +62,21 @@ impl Env {
         name
     }
 
-    /// Stops the dev broker.
+    /// Stops the dev broker (dropping the harness stops every broker).
     pub async fn stop(self) {
-        if let Some(dev) = self.dev {
-            dev.shutdown().await;
-        }
+        drop(self.test);
     }
 }
 
 /// A journal name unique to this process and call.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
+    let micros = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_micros();
     format!(
-        "client-tests/{}/{prefix}-{}",
+        "client-tests/{}-{micros}/{prefix}-{}",
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
