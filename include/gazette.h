@@ -438,6 +438,18 @@ gazette_status gazette_client_new(const struct gazette_config *cfg,
                                   struct gazette_client **out,
                                   struct gazette_error **err);
 
+// Reads one counter of a client (and every handle created from it) into
+// `*value`. Names: `append_rpcs`, `bytes_appended`, `read_rpcs`,
+// `bytes_read`, `other_rpcs` (list, apply, fragments, health), `retries`,
+// `route_cache_hits`, `route_cache_misses`. Works after close too.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (unknown name).
+gazette_status gazette_client_stat(const struct gazette_client *client,
+                                   const char *name,
+                                   size_t name_len,
+                                   uint64_t *value,
+                                   struct gazette_error **err);
+
 // Adds a broker endpoint, e.g. `"http://127.0.0.1:8080"` (`len` bytes of
 // UTF-8, no NUL needed). At least one is required. Errors:
 // NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not an http, https or unix URL).

@@ -16,6 +16,7 @@ use gazette::ffi::error::*;
 use gazette::ffi::label::*;
 use gazette::ffi::list::*;
 use gazette::ffi::reader::*;
+use gazette::ffi::stats::gazette_client_stat;
 use gazette::ffi::status::gazette_status as S;
 use gazette_devbroker::{DevBroker, Fault, Options, Rpc};
 
@@ -331,6 +332,24 @@ fn append_and_appender_commit_at_consecutive_offsets() {
         S::Ok
     );
     assert_eq!((begin, end), (13, 13));
+
+    // Counters saw the appends: at least the committed bytes went out.
+    let mut v = 0u64;
+    let key = "bytes_appended";
+    assert_eq!(
+        gazette_client_stat(f.client, p(key), key.len(), &mut v, null_mut()),
+        S::Ok
+    );
+    assert!(v >= 13, "{v}");
+    let key = "append_rpcs";
+    assert_eq!(
+        gazette_client_stat(f.client, p(key), key.len(), &mut v, null_mut()),
+        S::Ok
+    );
+    assert!(v >= 5, "{v}");
+    let key = "no_such_counter";
+    let st = gazette_client_stat(f.client, p(key), key.len(), &mut v, null_mut());
+    assert_eq!(st, S::InvalidArgument);
 
     // Fragments: everything so far, in order, summing to 13 bytes.
     let mut frags = null_mut();

@@ -33,6 +33,7 @@ pub mod label;
 pub mod list;
 pub mod reader;
 pub mod runtime;
+pub mod stats;
 pub mod status;
 pub mod str;
 pub mod version;

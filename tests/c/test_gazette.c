@@ -384,6 +384,13 @@ static void test_appends(gazette_client *client) {
     }
     gazette_appender_free(app);
 
+    {
+        uint64_t v = 0;
+        CHECK_STATUS(gazette_client_stat(client, S("bytes_appended"), &v, NULL), GAZETTE_STATUS_OK);
+        CHECK(v >= 13);
+        EXPECT_ERR(gazette_client_stat(client, S("nope"), &v, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+        EXPECT_ERR(gazette_client_stat(client, S("retries"), NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    }
     CHECK_STATUS(gazette_list_fragments(client, S(name), 0, 0, 10000, &frags, NULL), GAZETTE_STATUS_OK);
     n = gazette_fragment_list_len(frags);
     CHECK(n >= 1);
