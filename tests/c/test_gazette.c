@@ -5,6 +5,8 @@
  * Prints a final line "N passed, N failed, N skipped". */
 #include "harness.h"
 
+#include <pthread.h>
+
 static char journal_prefix[64];
 
 static void unique_name(char *out, size_t cap, const char *what) {
@@ -477,6 +479,65 @@ static void test_reads(gazette_client *client) {
     gazette_reader_free(r);
 }
 
+/* Many threads share one client: the client is thread-safe. */
+struct appender_thread {
+    gazette_client *client;
+    const char *journal;
+    int ok;
+};
+
+static void *append_ten(void *arg) {
+    struct appender_thread *t = arg;
+    int i;
+    for (i = 0; i < 10; i++) {
+        if (gazette_append(t->client, S(t->journal), (const uint8_t *)"0123456789", 10, 10000, NULL, NULL,
+                           NULL) == GAZETTE_STATUS_OK)
+            t->ok++;
+    }
+    return NULL;
+}
+
+static void test_threads(gazette_client *client) {
+    char name[128];
+    struct appender_thread t[4];
+    pthread_t th[4];
+    int64_t begin = -1, end = -1;
+    int i;
+    unique_name(name, sizeof name, "threads");
+    create_journal(client, name, "one");
+    for (i = 0; i < 4; i++) {
+        t[i].client = client;
+        t[i].journal = name;
+        t[i].ok = 0;
+        CHECK(pthread_create(&th[i], NULL, append_ten, &t[i]) == 0);
+    }
+    for (i = 0; i < 4; i++) {
+        CHECK(pthread_join(th[i], NULL) == 0);
+        CHECK(t[i].ok == 10);
+    }
+    /* Every append landed whole: the write head is exactly 4 * 10 * 10. */
+    CHECK_STATUS(gazette_append(client, S(name), NULL, 0, 10000, &begin, &end, NULL), GAZETTE_STATUS_OK);
+    CHECK(begin == 400 && end == 400);
+}
+
+/* A process may exit with clients and readers alive and busy. */
+static void test_exit_without_free(const char *endpoint) {
+    pid_t pid = fork();
+    int wstatus = 0;
+    if (pid == 0) {
+        gazette_client *client = new_client(endpoint);
+        gazette_reader *r = NULL;
+        uint8_t buf[8];
+        size_t n;
+        alarm(10);
+        if (gazette_reader_new(client, S("no/such/journal-exit"), 0, 0, true, false, &r, NULL) != 0) _exit(3);
+        (void)gazette_reader_read(r, buf, sizeof buf, 50, &n, NULL);
+        exit(0); /* runs atexit handlers with runtime threads still running */
+    }
+    CHECK(pid > 0 && waitpid(pid, &wstatus, 0) == pid);
+    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+}
+
 int main(void) {
     const char *bin = getenv("GAZETTE_DEVBROKER");
     const char *external = getenv("GAZETTE_TEST_BROKER");
@@ -503,6 +564,8 @@ int main(void) {
         gazette_client *client = new_client(broker.endpoint);
         test_journals(client);
         test_appends(client);
+        test_threads(client);
+        test_exit_without_free(broker.endpoint);
         test_reads(client); /* closes the client */
         gazette_client_free(client);
     } else if (!bin || !*bin) {
