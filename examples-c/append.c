@@ -16,13 +16,13 @@ int main(int argc, char **argv) {
     client = connect_to(argv[1]);
 
     /* One call: the whole text commits atomically, retried while transient. */
-    st = gazette_append(client, argv[2], strlen(argv[2]), (const uint8_t *)argv[3], strlen(argv[3]),
+    st = gazette_append(client, argv[2], strlen(argv[2]), (const uint8_t *)argv[3], strlen(argv[3]),NULL, 
                         10000 /* ms */, &begin, &end, &err);
     if (st != GAZETTE_STATUS_OK) die("append", st, err);
     printf("appended [%lld, %lld)\n", (long long)begin, (long long)end);
 
     /* An appender: write pieces, then commit them together with close. */
-    st = gazette_appender_new(client, argv[2], strlen(argv[2]), &app, &err);
+    st = gazette_appender_new(client, argv[2], strlen(argv[2]), NULL, &app, &err);
     if (st != GAZETTE_STATUS_OK) die("appender", st, err);
     for (i = 0; i < 3; i++) {
         char line[32];

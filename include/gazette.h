@@ -240,6 +240,11 @@ typedef int32_t gazette_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Options of an append: an expected offset and register conditions and
+// updates. Not thread-safe while being changed; copied by the calls that
+// take it. Free with `gazette_append_options_free`.
+typedef struct gazette_append_options gazette_append_options;
+
 // One append transaction. Not safe for concurrent use: one call at a time
 // (it may move between threads). Free with `gazette_appender_free`.
 typedef struct gazette_appender gazette_appender;
@@ -300,6 +305,7 @@ extern "C" {
 
 // Appends `len` bytes of `data` (copied; NULL with 0 makes an empty
 // append, a write barrier) to `journal` as one transaction: all or nothing.
+// `opts` (may be NULL) adds conditions and register updates.
 // Retries while the failure is transient (broker unavailable, no or wrong
 // primary, too few brokers) until `timeout_ms` expires, which cancels the
 // append (it may then have committed or not).
@@ -308,17 +314,47 @@ extern "C" {
 // at to `*begin` and `*end` (each may be NULL).
 //
 // Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name),
-// JOURNAL_NOT_FOUND, NOT_ALLOWED, WRONG_APPEND_OFFSET,
+// JOURNAL_NOT_FOUND, NOT_ALLOWED, WRONG_APPEND_OFFSET, REGISTER_MISMATCH,
 // FRAGMENT_STORE_UNHEALTHY, TIMED_OUT, CLOSED, FORKED, gRPC statuses.
 gazette_status gazette_append(const struct gazette_client *client,
                               const char *journal,
                               size_t journal_len,
                               const uint8_t *data,
                               size_t data_len,
+                              const struct gazette_append_options *opts,
                               int32_t timeout_ms,
                               int64_t *begin,
                               int64_t *end,
                               struct gazette_error **err);
+
+// Adds `name=value` to the registers set on the journal when the append
+// commits (with `subtract` false), or removed from them (`subtract` true).
+// Register changes need at least one byte of content.
+gazette_status gazette_append_options_add_register(struct gazette_append_options *opts,
+                                                   const char *name,
+                                                   size_t name_len,
+                                                   const char *value,
+                                                   size_t value_len,
+                                                   bool subtract,
+                                                   struct gazette_error **err);
+
+// Takes ownership of append options and frees them. NULL is a no-op.
+void gazette_append_options_free(struct gazette_append_options *opts);
+
+// Creates append options with nothing set. Returns NULL only if allocation failed.
+struct gazette_append_options *gazette_append_options_new(void);
+
+// Requires the journal's registers to match `selector` (copied), else the
+// append fails with REGISTER_MISMATCH. Empty registers match any selector.
+gazette_status gazette_append_options_set_check_registers(struct gazette_append_options *opts,
+                                                          const struct gazette_selector *selector,
+                                                          struct gazette_error **err);
+
+// Requires the append to start exactly at journal offset `offset` (> 0),
+// else it fails with WRONG_APPEND_OFFSET; 0 removes the condition.
+gazette_status gazette_append_options_set_offset(struct gazette_append_options *opts,
+                                                 int64_t offset,
+                                                 struct gazette_error **err);
 
 // Rolls the transaction back: nothing written becomes visible. Waits up to
 // `timeout_ms` for the broker to acknowledge. Aborting a finished
@@ -347,13 +383,15 @@ gazette_status gazette_appender_close(struct gazette_appender *appender,
 // unfinished transaction is rolled back. Safe from any thread.
 void gazette_appender_free(struct gazette_appender *appender);
 
-// Starts an append transaction to `journal`. Nothing is sent until the
-// first write (or close). On success writes `*out`.
+// Starts an append transaction to `journal`, with options `opts` (copied;
+// may be NULL). Nothing is sent until the first write (or close). On
+// success writes `*out`.
 //
 // Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name), CLOSED, FORKED.
 gazette_status gazette_appender_new(const struct gazette_client *client,
                                     const char *journal,
                                     size_t journal_len,
+                                    const struct gazette_append_options *opts,
                                     struct gazette_appender **out,
                                     struct gazette_error **err);
 

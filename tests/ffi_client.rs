@@ -262,6 +262,7 @@ fn append_and_appender_commit_at_consecutive_offsets() {
             name.len(),
             data.as_ptr(),
             data.len(),
+            null(),
             10_000,
             &mut begin,
             &mut end,
@@ -273,7 +274,7 @@ fn append_and_appender_commit_at_consecutive_offsets() {
 
     let mut app = null_mut();
     assert_eq!(
-        gazette_appender_new(f.client, p(&name), name.len(), &mut app, null_mut()),
+        gazette_appender_new(f.client, p(&name), name.len(), null(), &mut app, null_mut()),
         S::Ok
     );
     for part in [&b"wor"[..], b"ld", b"!"] {
@@ -296,7 +297,7 @@ fn append_and_appender_commit_at_consecutive_offsets() {
     // An aborted transaction leaves no trace: the next append starts at 13.
     let mut app = null_mut();
     assert_eq!(
-        gazette_appender_new(f.client, p(&name), name.len(), &mut app, null_mut()),
+        gazette_appender_new(f.client, p(&name), name.len(), null(), &mut app, null_mut()),
         S::Ok
     );
     assert_eq!(
@@ -308,7 +309,7 @@ fn append_and_appender_commit_at_consecutive_offsets() {
     // Freed without close: also rolled back.
     let mut app = null_mut();
     assert_eq!(
-        gazette_appender_new(f.client, p(&name), name.len(), &mut app, null_mut()),
+        gazette_appender_new(f.client, p(&name), name.len(), null(), &mut app, null_mut()),
         S::Ok
     );
     assert_eq!(
@@ -324,6 +325,7 @@ fn append_and_appender_commit_at_consecutive_offsets() {
             name.len(),
             null(),
             0,
+            null(),
             10_000,
             &mut begin,
             &mut end,
@@ -379,6 +381,7 @@ fn broker_statuses_and_caller_errors() {
             missing.len(),
             b"x".as_ptr(),
             1,
+            null(),
             10_000,
             null_mut(),
             null_mut(),
@@ -396,6 +399,7 @@ fn broker_statuses_and_caller_errors() {
             bad.len(),
             null(),
             0,
+            null(),
             1000,
             null_mut(),
             null_mut(),
@@ -411,6 +415,7 @@ fn broker_statuses_and_caller_errors() {
             5,
             null(),
             0,
+            null(),
             1000,
             null_mut(),
             null_mut(),
@@ -425,6 +430,7 @@ fn broker_statuses_and_caller_errors() {
             missing.len(),
             null(),
             4,
+            null(),
             1000,
             null_mut(),
             null_mut(),
@@ -439,6 +445,7 @@ fn broker_statuses_and_caller_errors() {
             missing.len(),
             null(),
             0,
+            null(),
             1000,
             null_mut(),
             null_mut(),
@@ -453,6 +460,7 @@ fn broker_statuses_and_caller_errors() {
             missing.len(),
             null(),
             0,
+            null(),
             -7,
             null_mut(),
             null_mut(),
@@ -498,7 +506,7 @@ fn closed_client_and_children_report_closed() {
     create(f.client, &name, &[]);
     let mut app = null_mut();
     assert_eq!(
-        gazette_appender_new(f.client, p(&name), name.len(), &mut app, null_mut()),
+        gazette_appender_new(f.client, p(&name), name.len(), null(), &mut app, null_mut()),
         S::Ok
     );
     assert_eq!(
@@ -569,6 +577,7 @@ fn append_text(client: *mut gazette_client, name: &str, text: &str) {
         name.len(),
         text.as_ptr(),
         text.len(),
+        null(),
         10_000,
         null_mut(),
         null_mut(),
@@ -715,7 +724,7 @@ fn appender_call_that_times_out_rolls_back_and_leaves_invalid_state() {
         .delay(Rpc::Append, Duration::from_millis(800));
     let mut app = null_mut();
     assert_eq!(
-        gazette_appender_new(f.client, p(&name), name.len(), &mut app, null_mut()),
+        gazette_appender_new(f.client, p(&name), name.len(), null(), &mut app, null_mut()),
         S::Ok
     );
     assert_eq!(
@@ -738,6 +747,7 @@ fn appender_call_that_times_out_rolls_back_and_leaves_invalid_state() {
         name.len(),
         null(),
         0,
+        null(),
         10_000,
         &mut begin,
         &mut end,

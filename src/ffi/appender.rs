@@ -11,13 +11,13 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::append::write_commit;
+use super::append::{gazette_append_options, request_for, write_commit};
 use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::status::gazette_status;
 use super::str::{bytes_in, handle_mut, handle_ref, out_ptr, str_in};
 use crate::client::appender::Appender;
-use crate::protocol::{validate_journal_name, AppendRequest};
+use crate::protocol::validate_journal_name;
 
 /// Where an appender is in its life.
 enum State {
@@ -80,8 +80,9 @@ impl gazette_appender {
     }
 }
 
-/// Starts an append transaction to `journal`. Nothing is sent until the
-/// first write (or close). On success writes `*out`.
+/// Starts an append transaction to `journal`, with options `opts` (copied;
+/// may be NULL). Nothing is sent until the first write (or close). On
+/// success writes `*out`.
 ///
 /// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name), CLOSED, FORKED.
 #[no_mangle]
@@ -89,6 +90,7 @@ pub extern "C" fn gazette_appender_new(
     client: *const gazette_client,
     journal: *const c_char,
     journal_len: usize,
+    opts: *const gazette_append_options,
     out: *mut *mut gazette_appender,
     err: *mut *mut gazette_error,
 ) -> gazette_status {
@@ -99,10 +101,7 @@ pub extern "C" fn gazette_appender_new(
         let out = out_ptr(out, "out")?;
         validate_journal_name(&name)?;
         shared.check()?;
-        let request = AppendRequest {
-            journal: name,
-            ..Default::default()
-        };
+        let request = request_for(name, opts);
         let app = Box::new(Appender::new(&shared.client, request));
         let handle = Box::new(gazette_appender {
             shared,

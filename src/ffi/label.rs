@@ -14,7 +14,7 @@ use crate::protocol::LabelSelector;
 /// A parsed label selector. Immutable: usable from any thread. Free with
 /// `gazette_selector_free`.
 pub struct gazette_selector {
-    selector: LabelSelector,
+    pub(crate) selector: LabelSelector,
 }
 
 /// Parses a selector such as `"env=prod, topic in (a, b), !debug"`, also

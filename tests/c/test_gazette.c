@@ -137,7 +137,7 @@ static void test_client_without_broker(void) {
         close(fd);
     }
 
-    CHECK_STATUS(gazette_appender_new(client, S("a/journal"), &app, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_appender_new(client, S("a/journal"), NULL, &app, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_client_close(client, 1000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_client_close(client, 0, NULL), GAZETTE_STATUS_OK);
     EXPECT_ERR(gazette_list_journals(client, NULL, 0, 1000, &list, &err), GAZETTE_STATUS_CLOSED);
@@ -321,7 +321,7 @@ static void test_journals(gazette_client *client) {
     EXPECT_ERR(gazette_get_journal(client, S("//bad"), 10000, &j, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
     CHECK(j == NULL);
     /* Appending to the now read-only journal is refused by the broker. */
-    EXPECT_ERR(gazette_append(client, S(a), (const uint8_t *)"x", 1, 10000, NULL, NULL, &err), GAZETTE_STATUS_NOT_ALLOWED);
+    EXPECT_ERR(gazette_append(client, S(a), (const uint8_t *)"x", 1, NULL, 10000, NULL, NULL, &err), GAZETTE_STATUS_NOT_ALLOWED);
 
     req = gazette_apply_request_new();
     CHECK_STATUS(gazette_apply_request_delete(req, S(b), -1, NULL), GAZETTE_STATUS_OK);
@@ -342,10 +342,10 @@ static void test_appends(gazette_client *client) {
     unique_name(name, sizeof name, "append");
     create_journal(client, name, "one");
 
-    CHECK_STATUS(gazette_append(client, S(name), (const uint8_t *)"hello, ", 7, 10000, &begin, &end, NULL),
+    CHECK_STATUS(gazette_append(client, S(name), (const uint8_t *)"hello, ", 7, NULL, 10000, &begin, &end, NULL),
                  GAZETTE_STATUS_OK);
     CHECK(begin == 0 && end == 7);
-    CHECK_STATUS(gazette_appender_new(client, S(name), &app, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_appender_new(client, S(name), NULL, &app, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_appender_write(app, (const uint8_t *)"world", 5, 10000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_appender_write(app, NULL, 0, 10000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_appender_write(app, (const uint8_t *)"!", 1, 10000, NULL), GAZETTE_STATUS_OK);
@@ -358,27 +358,65 @@ static void test_appends(gazette_client *client) {
     gazette_appender_free(app);
 
     /* Aborted and never-closed transactions leave nothing behind. */
-    CHECK_STATUS(gazette_appender_new(client, S(name), &app, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_appender_new(client, S(name), NULL, &app, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_appender_write(app, (const uint8_t *)"junk", 4, 10000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_appender_abort(app, 10000, NULL), GAZETTE_STATUS_OK);
     EXPECT_ERR(gazette_appender_write(app, (const uint8_t *)"x", 1, 1000, &err), GAZETTE_STATUS_INVALID_STATE);
     gazette_appender_free(app);
-    CHECK_STATUS(gazette_appender_new(client, S(name), &app, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_appender_new(client, S(name), NULL, &app, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_appender_write(app, (const uint8_t *)"junk", 4, 10000, NULL), GAZETTE_STATUS_OK);
     gazette_appender_free(app);
-    CHECK_STATUS(gazette_append(client, S(name), NULL, 0, 10000, &begin, &end, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append(client, S(name), NULL, 0, NULL, 10000, &begin, &end, NULL), GAZETTE_STATUS_OK);
     CHECK(begin == 13 && end == 13);
 
+    {   /* Options: an expected offset, and registers as a lock. */
+        gazette_append_options *opts = gazette_append_options_new();
+        gazette_selector *owner_a = NULL, *owner_b = NULL;
+        CHECK_STATUS(gazette_append_options_set_offset(opts, 5, NULL), GAZETTE_STATUS_OK);
+        EXPECT_ERR(gazette_append(client, S(name), (const uint8_t *)"x", 1, opts, 10000, NULL, NULL, &err),
+                   GAZETTE_STATUS_WRONG_APPEND_OFFSET);
+        CHECK_STATUS(gazette_append_options_set_offset(opts, 13, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_append_options_add_register(opts, S("owner"), S("a"), false, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_append(client, S(name), (const uint8_t *)"x", 1, opts, 10000, &begin, &end, NULL),
+                     GAZETTE_STATUS_OK);
+        CHECK(begin == 13 && end == 14);
+        gazette_append_options_free(opts);
+        CHECK_STATUS(gazette_selector_parse(S("owner=a"), &owner_a, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_selector_parse(S("owner=b"), &owner_b, NULL), GAZETTE_STATUS_OK);
+        opts = gazette_append_options_new();
+        CHECK_STATUS(gazette_append_options_set_check_registers(opts, owner_b, NULL), GAZETTE_STATUS_OK);
+        EXPECT_ERR(gazette_append(client, S(name), (const uint8_t *)"y", 1, opts, 10000, NULL, NULL, &err),
+                   GAZETTE_STATUS_REGISTER_MISMATCH);
+        CHECK_STATUS(gazette_append_options_set_check_registers(opts, owner_a, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_append_options_add_register(opts, S("owner"), S("a"), true, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_appender_new(client, S(name), opts, &app, NULL), GAZETTE_STATUS_OK);
+        gazette_append_options_free(opts); /* copied by the appender */
+        CHECK_STATUS(gazette_appender_write(app, (const uint8_t *)"y", 1, 10000, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_appender_close(app, 10000, &begin, &end, NULL), GAZETTE_STATUS_OK);
+        CHECK(begin == 14 && end == 15);
+        gazette_appender_free(app);
+        CHECK_STATUS(gazette_append_options_set_offset(NULL, 1, NULL), GAZETTE_STATUS_NULL_POINTER);
+        CHECK_STATUS(gazette_append_options_set_check_registers(NULL, owner_a, NULL), GAZETTE_STATUS_NULL_POINTER);
+        opts = gazette_append_options_new();
+        CHECK_STATUS(gazette_append_options_set_offset(opts, -1, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(gazette_append_options_add_register(opts, S("x"), S("v"), false, NULL),
+                     GAZETTE_STATUS_INVALID_ARGUMENT);
+        gazette_append_options_free(opts);
+        gazette_append_options_free(NULL);
+        gazette_selector_free(owner_a);
+        gazette_selector_free(owner_b);
+    }
+
     /* Error paths: bad names, NULLs, a missing journal, bad UTF-8. */
-    EXPECT_ERR(gazette_appender_new(client, S("bad//name"), &app, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
-    EXPECT_ERR(gazette_appender_new(client, "\xc3\x28", 2, &app, &err), GAZETTE_STATUS_INVALID_UTF8);
-    EXPECT_ERR(gazette_appender_new(NULL, S(name), &app, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_appender_new(client, S("bad//name"), NULL, &app, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_appender_new(client, "\xc3\x28", 2, NULL, &app, &err), GAZETTE_STATUS_INVALID_UTF8);
+    EXPECT_ERR(gazette_appender_new(NULL, S(name), NULL, &app, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_appender_write(NULL, NULL, 0, 0, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_appender_close(NULL, 0, NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_appender_abort(NULL, 0, &err), GAZETTE_STATUS_NULL_POINTER);
     gazette_appender_free(NULL);
-    EXPECT_ERR(gazette_append(client, S("no/such/journal-abc"), (const uint8_t *)"x", 1, 10000, NULL, NULL, &err), GAZETTE_STATUS_JOURNAL_NOT_FOUND);
-    CHECK_STATUS(gazette_appender_new(client, S("no/such/journal-abc"), &app, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_append(client, S("no/such/journal-abc"), (const uint8_t *)"x", 1, NULL, 10000, NULL, NULL, &err), GAZETTE_STATUS_JOURNAL_NOT_FOUND);
+    CHECK_STATUS(gazette_appender_new(client, S("no/such/journal-abc"), NULL, &app, NULL), GAZETTE_STATUS_OK);
     {   /* The broker rejects the append: seen by a write or by close. */
         gazette_status st = gazette_appender_write(app, (const uint8_t *)"x", 1, 10000, NULL);
         if (st == GAZETTE_STATUS_OK) st = gazette_appender_close(app, 10000, NULL, NULL, NULL);
@@ -398,7 +436,7 @@ static void test_appends(gazette_client *client) {
     CHECK(n >= 1);
     f = gazette_fragment_list_get(frags, 0);
     CHECK(gazette_fragment_begin(f) == 0);
-    CHECK(gazette_fragment_end(gazette_fragment_list_get(frags, n - 1)) == 13);
+    CHECK(gazette_fragment_end(gazette_fragment_list_get(frags, n - 1)) == 15);
     CHECK(strlen(gazette_fragment_sum(f)) == 40);
     CHECK(gazette_fragment_compression_codec(f) >= 1);
     CHECK(gazette_fragment_mod_time(f) >= 0);
@@ -421,7 +459,7 @@ static void test_reads(gazette_client *client) {
     gazette_status st;
     unique_name(name, sizeof name, "read");
     create_journal(client, name, "one");
-    CHECK_STATUS(gazette_append(client, S(name), (const uint8_t *)"hello world", 11, 10000, NULL, NULL, NULL),
+    CHECK_STATUS(gazette_append(client, S(name), (const uint8_t *)"hello world", 11, NULL, 10000, NULL, NULL, NULL),
                  GAZETTE_STATUS_OK);
 
     CHECK_STATUS(gazette_reader_new(client, S(name), 0, 11, false, false, &r, NULL), GAZETTE_STATUS_OK);
@@ -490,7 +528,7 @@ static void *append_ten(void *arg) {
     struct appender_thread *t = arg;
     int i;
     for (i = 0; i < 10; i++) {
-        if (gazette_append(t->client, S(t->journal), (const uint8_t *)"0123456789", 10, 10000, NULL, NULL,
+        if (gazette_append(t->client, S(t->journal), (const uint8_t *)"0123456789", 10, NULL, 10000, NULL, NULL,
                            NULL) == GAZETTE_STATUS_OK)
             t->ok++;
     }
@@ -516,7 +554,7 @@ static void test_threads(gazette_client *client) {
         CHECK(t[i].ok == 10);
     }
     /* Every append landed whole: the write head is exactly 4 * 10 * 10. */
-    CHECK_STATUS(gazette_append(client, S(name), NULL, 0, 10000, &begin, &end, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append(client, S(name), NULL, 0, NULL, 10000, &begin, &end, NULL), GAZETTE_STATUS_OK);
     CHECK(begin == 400 && end == 400);
 }
 
@@ -535,7 +573,10 @@ static void test_exit_without_free(const char *endpoint) {
         exit(0); /* runs atexit handlers with runtime threads still running */
     }
     CHECK(pid > 0 && waitpid(pid, &wstatus, 0) == pid);
-    CHECK(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 0);
+    /* Under valgrind the leaks of a process exiting without freeing turn
+     * its exit code into valgrind's error code (99): still no crash. */
+    CHECK(WIFEXITED(wstatus) &&
+          (WEXITSTATUS(wstatus) == 0 || (getenv("GAZETTE_UNDER_VALGRIND") && WEXITSTATUS(wstatus) == 99)));
 }
 
 int main(void) {
