@@ -1,8 +1,8 @@
 //! The C ABI of libgazette, declared in the generated `include/gazette.h`.
 //!
 //! Conventions (see the header's preamble for the user-facing version):
-//! - every export goes through the panic boundary ([`ffi_boundary!`] or
-//!   [`ffi_status!`]); a test checks it;
+//! - every export goes through the panic boundary (`ffi_boundary!` or
+//!   `ffi_status!`); a test checks it;
 //! - fallible functions return a `gazette_status` and take a trailing
 //!   `gazette_error **err` (may be NULL); no thread-local last error;
 //! - `(pointer, length)` inputs are copied before the call returns;

@@ -1,8 +1,8 @@
 //! The single panic boundary every exported function goes through.
 //!
 //! A panic must never unwind into C (or Go, or Ruby). Every `#[no_mangle]`
-//! function body is wrapped in [`ffi_boundary!`] (functions returning a value)
-//! or [`ffi_status!`] (fallible functions with a `gazette_error **err`
+//! function body is wrapped in `ffi_boundary!` (functions returning a value)
+//! or `ffi_status!` (fallible functions with a `gazette_error **err`
 //! out-parameter). A test below checks mechanically that no export lacks it.
 
 use std::any::Any;
