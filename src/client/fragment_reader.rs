@@ -101,6 +101,16 @@ impl FragmentTransport {
         self
     }
 
+    /// A transport for `client`: `file://` URLs resolve under its
+    /// configured `file_root`, if any.
+    pub fn for_client(client: &super::router::Client) -> Self {
+        let transport = FragmentTransport::default();
+        match &client.config().file_root {
+            Some(root) => transport.with_file_root(root),
+            None => transport,
+        }
+    }
+
     /// The directory `file://` URLs resolve under, if one is installed.
     pub fn file_root(&self) -> Option<&Path> {
         self.file_root.as_deref()

@@ -16,10 +16,18 @@ pub mod retry_reader;
 pub mod route_cache;
 pub mod router;
 pub mod stats;
+pub mod watched_list;
 
+pub use append::{append, ContentSource};
+pub use appender::Appender;
 pub use backoff::backoff;
 pub use config::ClientConfig;
 pub use error::{Error, Result};
+pub use fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
+pub use polled_list::PolledList;
+pub use reader::{ReadContext, ReadStep, Reader};
+pub use retry_reader::{CancelHandle, ReadBuffer, RetryReader};
 pub use route_cache::RouteCache;
 pub use router::{Client, Dispatch};
 pub use stats::{Stats, StatsSnapshot};
+pub use watched_list::WatchedList;

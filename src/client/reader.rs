@@ -145,15 +145,11 @@ impl Reader {
     /// first read. `file://` fragment URLs resolve under the client's
     /// configured `file_root`.
     pub fn new(client: &Client, request: ReadRequest) -> Reader {
-        let mut transport = FragmentTransport::default();
-        if let Some(root) = &client.config().file_root {
-            transport = transport.with_file_root(root);
-        }
         Reader {
             request,
             response: ReadResponse::default(),
             client: client.clone(),
-            transport,
+            transport: FragmentTransport::for_client(client),
             ctx: ReadContext::default(),
             stream: None,
             direct: None,
@@ -316,7 +312,10 @@ impl Reader {
     /// there is one (a Reader continuing another), else by the route cache.
     async fn start(&mut self) -> Result<()> {
         if let Err(err) = self.request.validate() {
-            return Err(Error::Validation(err.context("ReadRequest").to_string()));
+            // The caller's request can't succeed however often it's retried.
+            return Err(Error::InvalidArgument(
+                err.context("ReadRequest").to_string(),
+            ));
         }
         let dispatch = match self.response.header.as_ref().and_then(|h| h.route.as_ref()) {
             Some(route) => self.client.journal_client_for_route(route, false)?,

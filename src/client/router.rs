@@ -33,6 +33,18 @@ const CONNECTION_WINDOW: u32 = (1 << 31) - 1;
 
 /// A Gazette journal client. Cheap to clone; clones share connections, the
 /// route cache and counters.
+///
+/// ```no_run
+/// # async fn demo() -> gazette::client::Result<()> {
+/// use gazette::client::{append, Client, ClientConfig};
+/// use gazette::protocol::AppendRequest;
+///
+/// let client = Client::new(ClientConfig::new("http://127.0.0.1:8080").with_zone("us-east-1a"))?;
+/// let request = AppendRequest { journal: "examples/greetings".into(), ..Default::default() };
+/// let response = append(&client, request, &[&"hello, world\n"]).await?;
+/// println!("committed {:?}", response.commit);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -116,6 +128,16 @@ impl Client {
         for endpoint in &config.endpoints {
             check_endpoint(endpoint)?;
         }
+        if let Some(token) = &config.bearer_token {
+            if format!("Bearer {token}")
+                .parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>()
+                .is_err()
+            {
+                return Err(Error::InvalidArgument(
+                    "bearer token is not a valid header value".into(),
+                ));
+            }
+        }
         let routes = RouteCache::new(config.route_cache_size, config.route_cache_ttl);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -174,9 +196,11 @@ impl Client {
 
     /// A client for an RPC on `journal`, dispatched by its cached route:
     /// to the primary if `require_primary` and the route has one, else to
-    /// the best member (in the client's zone first, then one not recently
-    /// failed, then one already connected; route order breaks ties); a
-    /// default endpoint when the route is unknown.
+    /// the best member (in the client's zone first, then one already
+    /// connected; route order breaks ties). Members whose connection failed
+    /// in the last few seconds are passed over. A default endpoint serves
+    /// when the route is unknown or no member is usable (the route is then
+    /// forgotten, to be re-learned from the next response).
     pub fn journal_client_for(&self, journal: &str, require_primary: bool) -> Result<Dispatch> {
         let stats = &self.inner.stats;
         match self.inner.routes.get(journal) {
@@ -253,6 +277,19 @@ impl Client {
                 );
             }
         }
+    }
+
+    /// Wraps an RPC's message (or request stream) in a `tonic::Request`
+    /// carrying the client's credentials, if configured. Every RPC the
+    /// client makes goes through here.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(token) = &self.inner.config.bearer_token {
+            if let Ok(value) = format!("Bearer {token}").parse() {
+                request.metadata_mut().insert("authorization", value);
+            }
+        }
+        request
     }
 
     /// Runs a unary RPC future under the configured request timeout,

@@ -41,6 +41,17 @@ impl Broker {
         if let Some(s) = injected {
             return Ok(reply(s, self.status_header(&first.journal)));
         }
+        let header_rev = first
+            .header
+            .as_ref()
+            .and_then(|h| h.etcd.as_ref())
+            .map_or(0, |e| e.revision);
+        if !self
+            .await_revision(first.min_etcd_revision.max(header_rev))
+            .await
+        {
+            return Err(tonic::Status::unavailable("broker is stopping"));
+        }
         let (spec, route, content) = match self.resolve(
             &first.journal,
             true,

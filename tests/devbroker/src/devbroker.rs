@@ -14,6 +14,18 @@ use crate::faults::Faults;
 use crate::server::{self, Running};
 use crate::state::{BrokerInfo, Cluster};
 
+/// How long a stopping broker waits for clients to close their connections.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Waits for a server task to finish gracefully, aborting it after `limit`
+/// (an idle client connection would otherwise hold it open).
+async fn stop_within(mut task: tokio::task::JoinHandle<()>, limit: std::time::Duration) {
+    if tokio::time::timeout(limit, &mut task).await.is_err() {
+        task.abort();
+        let _ = task.await;
+    }
+}
+
 /// How to start a [`DevBroker`].
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -189,7 +201,7 @@ impl DevBroker {
         }
         self.cluster.notify();
         let _ = r.stop.send(true);
-        let _ = r.task.await;
+        stop_within(r.task, DRAIN).await;
         true
     }
 
@@ -210,14 +222,15 @@ impl DevBroker {
         Ok(true)
     }
 
-    /// Stops every broker and waits for them to finish.
+    /// Stops every broker: open streams end cleanly, and connections get a
+    /// moment to drain before they are dropped.
     pub async fn shutdown(self) {
         let all: Vec<Running> = self.running.lock().unwrap().drain(..).flatten().collect();
         for r in &all {
             let _ = r.stop.send(true);
         }
         for r in all {
-            let _ = r.task.await;
+            stop_within(r.task, DRAIN).await;
         }
     }
 }

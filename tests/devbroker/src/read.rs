@@ -81,6 +81,17 @@ impl Broker {
             let _ = tx.send(msg).await;
             return;
         }
+        let header_rev = req
+            .header
+            .as_ref()
+            .and_then(|h| h.etcd.as_ref())
+            .map_or(0, |e| e.revision);
+        if !self
+            .await_revision(req.min_etcd_revision.max(header_rev))
+            .await
+        {
+            return;
+        }
         let resolved = self.resolve(&req.journal, false, req.do_not_proxy, req.header.as_ref());
         let resolved = match resolved {
             Ok(r) => r,
