@@ -290,10 +290,15 @@ typedef struct gazette_journal_list gazette_journal_list;
 // being changed. Free with `gazette_journal_spec_free`.
 typedef struct gazette_journal_spec gazette_journal_spec;
 
-// A reader of one journal. One read at a time (calls from several threads
-// are serialized), but `gazette_reader_cancel` may come from any thread at
+// A reader of one journal through one Read RPC. Calls are serialized (one
+// read at a time), but `gazette_reader_cancel` may come from any thread at
 // any time. Free with `gazette_reader_free`.
 typedef struct gazette_reader gazette_reader;
+
+// A retrying reader of one journal. Calls are serialized (one read at a
+// time), but `gazette_retry_reader_cancel` may come from any thread at any
+// time. Free with `gazette_retry_reader_free`.
+typedef struct gazette_retry_reader gazette_retry_reader;
 
 // A parsed label selector. Immutable: usable from any thread. Free with
 // `gazette_selector_free`.
@@ -850,9 +855,86 @@ gazette_status gazette_reader_read(const struct gazette_reader *reader,
                                    size_t *n,
                                    struct gazette_error **err);
 
+// Moves the next read to journal offset `offset`, waiting up to
+// `timeout_ms`. Works within bytes already received, or forward within a
+// fragment being read directly (`do_not_proxy`); otherwise returns
+// SEEK_REQUIRES_NEW_READER and the offset is unchanged (open a new reader,
+// or use a retry reader, which seeks anywhere).
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT, SEEK_REQUIRES_NEW_READER,
+// TIMED_OUT (the reader is then unusable), CLOSED, FORKED.
+gazette_status gazette_reader_seek(const struct gazette_reader *reader,
+                                   int64_t offset,
+                                   int32_t timeout_ms,
+                                   struct gazette_error **err);
+
 // The journal's write head as last reported by the broker, or -1 if not
 // known yet (or for NULL).
 int64_t gazette_reader_write_head(const struct gazette_reader *reader);
+
+// Cancels the current read from any thread: a blocked read returns
+// CANCELLED promptly, as do later reads until `gazette_retry_reader_seek`.
+// NULL is a no-op.
+void gazette_retry_reader_cancel(const struct gazette_retry_reader *reader);
+
+// Takes ownership of a retry reader and frees it. NULL is a no-op. Not
+// concurrently with another call on it (cancel first).
+void gazette_retry_reader_free(struct gazette_retry_reader *reader);
+
+// Opens a retrying reader of `journal` from `offset` (-1: the write head)
+// to `end_offset` (0: no end); `block` and `do_not_proxy` as for
+// `gazette_reader_new`. Unlike a plain reader it goes on across RPCs and
+// fragments, retrying transient failures with back-off; it returns
+// OFFSET_NOT_YET_AVAILABLE (non-blocking reads at the write head),
+// OFFSET_JUMP, END_OF_STREAM (at `end_offset`), CANCELLED,
+// JOURNAL_NOT_FOUND (after a few tries) and SUSPENDED, and stays usable
+// after each. On success writes `*out`.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT, CLOSED, FORKED.
+gazette_status gazette_retry_reader_new(const struct gazette_client *client,
+                                        const char *journal,
+                                        size_t journal_len,
+                                        int64_t offset,
+                                        int64_t end_offset,
+                                        bool block,
+                                        bool do_not_proxy,
+                                        struct gazette_retry_reader **out,
+                                        struct gazette_error **err);
+
+// Lends the next chunk without copying, valid until the next call on this
+// reader or its free; as `gazette_reader_next`.
+gazette_status gazette_retry_reader_next(const struct gazette_retry_reader *reader,
+                                         int32_t timeout_ms,
+                                         const uint8_t **data,
+                                         size_t *len,
+                                         struct gazette_error **err);
+
+// The journal offset of the next byte the caller will get (-1 for NULL).
+int64_t gazette_retry_reader_offset(const struct gazette_retry_reader *reader);
+
+// Copies up to `cap` next bytes into `buf`; as `gazette_reader_read`,
+// except that errors other than a lost reader leave it usable.
+gazette_status gazette_retry_reader_read(const struct gazette_retry_reader *reader,
+                                         uint8_t *buf,
+                                         size_t cap,
+                                         int32_t timeout_ms,
+                                         size_t *n,
+                                         struct gazette_error **err);
+
+// Moves the next read to journal offset `offset` (>= 0), anywhere: within
+// received bytes or an open fragment it discards, otherwise it restarts
+// the RPC there (which also clears a cancellation). A read in flight is
+// waited for up to `timeout_ms` first (TIMED_OUT leaves everything as it
+// was; cancel the reader to stop a blocked read).
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT, CLOSED, FORKED.
+gazette_status gazette_retry_reader_seek(const struct gazette_retry_reader *reader,
+                                         int64_t offset,
+                                         int32_t timeout_ms,
+                                         struct gazette_error **err);
+
+// The write head last reported by a broker, or -1 (also for NULL).
+int64_t gazette_retry_reader_write_head(const struct gazette_retry_reader *reader);
 
 // Writes the selector's canonical text (includes then excludes, sorted, no
 // spaces, e.g. `"env=prod,topic in (a,b),!debug"`) into `buf` of `cap`

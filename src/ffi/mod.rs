@@ -32,6 +32,7 @@ pub mod error;
 pub mod label;
 pub mod list;
 pub mod reader;
+pub mod retry_reader;
 pub mod runtime;
 pub mod stats;
 pub mod status;
