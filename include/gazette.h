@@ -70,6 +70,8 @@
  * | gazette_error         | any call taking `err`             | gazette_error_free          |
  * | gazette_appender      | gazette_appender_new              | gazette_appender_free       |
  * | gazette_reader        | gazette_reader_new                | gazette_reader_free         |
+ * | gazette_retry_reader  | gazette_retry_reader_new          | gazette_retry_reader_free   |
+ * | gazette_append_options| gazette_append_options_new        | gazette_append_options_free |
  * | gazette_journal_list  | gazette_list_journals             | gazette_journal_list_free   |
  * | gazette_journal       | gazette_get_journal (owned);      | gazette_journal_free;       |
  * |                       | gazette_journal_list_get (borrowed)| never (the list owns it)   |
@@ -80,7 +82,8 @@
  * | gazette_selector      | gazette_selector_parse            | gazette_selector_free       |
  * Every *_free accepts NULL and frees exactly one object. Never free()
  * library memory. Inputs are copied, never consumed: a configuration by
- * gazette_client_new, a spec by gazette_apply_request_upsert. Handles created
+ * gazette_client_new, a spec by gazette_apply_request_upsert, options by
+ * gazette_append and gazette_appender_new. Handles created
  * from a client keep its shared state alive, so handles may be freed in any
  * order; after the client is closed or freed they report
  * GAZETTE_STATUS_CLOSED.
@@ -91,9 +94,10 @@
  * |-----------------------------|-------------------------------------------------|
  * | gazette_client              | thread-safe: any call, any thread, concurrently |
  * | gazette_appender            | one call at a time; may move between threads    |
- * | gazette_reader              | calls are serialized; gazette_reader_cancel from |
- * |                             | any thread at any time                          |
- * | gazette_config, _journal_spec, _apply_request | not thread-safe while being changed |
+ * | gazette_reader, _retry_reader | calls are serialized; *_cancel from any thread |
+ * |                             | at any time                                     |
+ * | gazette_config, _journal_spec, _apply_request, _append_options |
+ * |                             | not thread-safe while being changed             |
  * | gazette_error, lists, journals, fragments, selectors | immutable: read from any thread |
  * | status and version helpers  | thread-safe, static results                     |
  * Functions taking a `const` pointer may run concurrently on the same object.

@@ -51,6 +51,7 @@ static int t_passed, t_failed, t_skipped;
 /* A dev broker child process and its first endpoint. */
 struct broker {
     pid_t pid;
+    int control; /* the broker's standard input: it exits when this closes */
     char endpoint[256];
     char store[256];
 };
@@ -59,23 +60,28 @@ struct broker {
  * JSON line, taking the first "http://..." string in it as the endpoint.
  * Returns 0 on success. */
 static int broker_start(struct broker *b, const char *bin) {
-    int fds[2];
+    int fds[2], in[2];
     char line[4096];
     size_t n = 0;
     char *at, *end;
     snprintf(b->store, sizeof b->store, "/tmp/gazette-ctest-XXXXXX");
-    if (!mkdtemp(b->store) || pipe(fds) != 0) return -1;
+    if (!mkdtemp(b->store) || pipe(fds) != 0 || pipe(in) != 0) return -1;
     b->pid = fork();
     if (b->pid < 0) return -1;
     if (b->pid == 0) {
         dup2(fds[1], 1);
+        dup2(in[0], 0);
         close(fds[0]);
         close(fds[1]);
+        close(in[0]);
+        close(in[1]);
         execl(bin, bin, "--listen", "127.0.0.1:0", "--brokers", "1", "--store", b->store,
               (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
+    close(in[0]);
+    b->control = in[1];
     while (n + 1 < sizeof line) {
         ssize_t r = read(fds[0], line + n, 1);
         if (r <= 0 || line[n] == '\n') break;
@@ -121,6 +127,10 @@ static int silent_listener(char *endpoint, size_t cap) {
 
 static void broker_stop(struct broker *b) {
     char cmd[300];
+    if (b->control > 0) {
+        close(b->control);
+        b->control = 0;
+    }
     if (b->pid > 0) {
         kill(b->pid, SIGTERM);
         waitpid(b->pid, NULL, 0);

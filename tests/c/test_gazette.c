@@ -510,6 +510,49 @@ static void test_reads(gazette_client *client) {
     gazette_reader_free(r);
     gazette_reader_free(NULL);
 
+    /* Seeks: a plain reader only within what it received. */
+    CHECK_STATUS(gazette_reader_new(client, S(name), 0, 0, false, false, &r, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
+    CHECK(n == 4 && memcmp(buf, "hell", 4) == 0);
+    CHECK_STATUS(gazette_reader_seek(r, 6, 1000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
+    CHECK(n == 4 && memcmp(buf, "worl", 4) == 0);
+    EXPECT_ERR(gazette_reader_seek(r, 0, 1000, &err), GAZETTE_STATUS_SEEK_REQUIRES_NEW_READER);
+    CHECK(gazette_reader_offset(r) == 10);
+    EXPECT_ERR(gazette_reader_seek(r, -3, 1000, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_reader_seek(NULL, 0, 1000, &err), GAZETTE_STATUS_NULL_POINTER);
+    gazette_reader_free(r);
+
+    {   /* A retry reader stays usable, seeks anywhere, and can be cancelled. */
+        gazette_retry_reader *rr = NULL;
+        CHECK_STATUS(gazette_retry_reader_new(client, S(name), 0, 0, false, false, &rr, NULL), GAZETTE_STATUS_OK);
+        total = 0;
+        while ((st = gazette_retry_reader_read(rr, buf, sizeof buf, 10000, &n, NULL)) == GAZETTE_STATUS_OK) {
+            memcpy(got + total, buf, n);
+            total += n;
+        }
+        CHECK_STATUS(st, GAZETTE_STATUS_OFFSET_NOT_YET_AVAILABLE);
+        CHECK(total == 11 && memcmp(got, "hello world", 11) == 0);
+        CHECK(gazette_retry_reader_offset(rr) == 11 && gazette_retry_reader_write_head(rr) == 11);
+        CHECK_STATUS(gazette_retry_reader_seek(rr, 6, 10000, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_retry_reader_next(rr, 10000, &data, &len, NULL), GAZETTE_STATUS_OK);
+        CHECK(len == 5 && memcmp(data, "world", 5) == 0);
+        gazette_retry_reader_cancel(rr);
+        CHECK_STATUS(gazette_retry_reader_read(rr, buf, sizeof buf, 1000, &n, NULL), GAZETTE_STATUS_CANCELLED);
+        CHECK_STATUS(gazette_retry_reader_seek(rr, 0, 10000, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_retry_reader_read(rr, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
+        CHECK(n == 4 && memcmp(buf, "hell", 4) == 0);
+        EXPECT_ERR(gazette_retry_reader_seek(rr, -1, 1000, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+        EXPECT_ERR(gazette_retry_reader_next(rr, 1000, NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+        gazette_retry_reader_free(rr);
+        EXPECT_ERR(gazette_retry_reader_new(client, S("a//b"), 0, 0, false, false, &rr, &err),
+                   GAZETTE_STATUS_INVALID_ARGUMENT);
+        EXPECT_ERR(gazette_retry_reader_read(NULL, buf, 4, 0, &n, &err), GAZETTE_STATUS_NULL_POINTER);
+        CHECK(gazette_retry_reader_offset(NULL) == -1 && gazette_retry_reader_write_head(NULL) == -1);
+        gazette_retry_reader_cancel(NULL);
+        gazette_retry_reader_free(NULL);
+    }
+
     /* Closing the client ends its readers. */
     CHECK_STATUS(gazette_reader_new(client, S(name), 0, 0, true, false, &r, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_client_close(client, 5000, NULL), GAZETTE_STATUS_OK);
