@@ -127,8 +127,9 @@ async fn switching_block_on_swallows_offset_not_yet_available() {
     req.block = true;
     rr.cancel();
     rr.restart(req);
+    let seen = env.read_rpcs();
     let appended = async {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        env.settle_read(seen).await;
         env.append(&journal, b"third").await;
     };
     let (jump, ()) = tokio::join!(rr.next_chunk(100), appended);
@@ -553,4 +554,128 @@ async fn invalid_requests_are_returned_not_retried() {
         err.to_string().starts_with("ReadRequest.Journal: "),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn as_an_async_read_and_a_stream() {
+    use tokio::io::AsyncBufReadExt;
+    use tokio_stream::StreamExt;
+
+    let env = Env::start().await;
+    let journal = env.create("lines", CompressionCodec::Gzip, 1024).await;
+    let text: String = (0..200).map(|i| format!("line number {i}\n")).collect();
+    env.append(&journal, text.as_bytes()).await;
+    let end = text.len() as i64;
+
+    // Lines through a BufReader, ending at end_offset.
+    let mut req = request(&journal, 0);
+    req.end_offset = end;
+    req.block = true;
+    let stream = RetryReader::new(&env.client, req.clone()).into_stream();
+    let mut lines = tokio::io::BufReader::new(stream).lines();
+    let mut n = 0;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        assert_eq!(line, format!("line number {n}"));
+        n += 1;
+    }
+    assert_eq!(n, 200);
+
+    // Chunks through the Stream, with an error item for a non-blocking read
+    // reaching the write head.
+    req.block = false;
+    req.end_offset = 0;
+    let mut stream = RetryReader::new(&env.client, req).into_stream();
+    let mut got = Vec::new();
+    let err = loop {
+        match stream.next().await {
+            Some(Ok(chunk)) => got.extend_from_slice(&chunk),
+            Some(Err(err)) => break err,
+            None => panic!("non-blocking reads end with OFFSET_NOT_YET_AVAILABLE"),
+        }
+    };
+    assert!(matches!(err, Error::OffsetNotYetAvailable), "{err:?}");
+    assert_eq!(got, text.as_bytes());
+    assert_eq!(stream.get_ref().unwrap().offset(), end);
+}
+
+#[tokio::test]
+async fn deleted_fragments_are_skipped_with_an_offset_jump() {
+    let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
+    let journal = env
+        .create("expired", CompressionCodec::Zstandard, 1024)
+        .await;
+    env.append(&journal, b"expired!").await;
+    env.flush(&journal);
+    env.append(&journal, b"kept").await;
+    env.flush(&journal);
+    // Remove the first fragment's file, as retention would.
+    let dir = env.store_root().join(&journal);
+    let first = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("0000000000000000-")
+        })
+        .expect("first fragment file");
+    std::fs::remove_file(first).unwrap();
+
+    for do_not_proxy in [false, true] {
+        let mut req = request(&journal, 0);
+        req.do_not_proxy = do_not_proxy;
+        let mut rr = RetryReader::new(&env.client, req);
+        let jump = rr.next_chunk(100).await;
+        assert!(matches!(jump, Err(Error::OffsetJump)), "{jump:?}");
+        assert_eq!(rr.offset(), 8);
+        let (got, end) = read_to_end(&mut rr).await;
+        assert!(matches!(end, Err(Error::OffsetNotYetAvailable)), "{end:?}");
+        assert_eq!(got, b"kept");
+    }
+}
+
+#[tokio::test]
+async fn do_not_proxy_reads_find_a_member_through_the_response_route() {
+    let env = Env::start_with(2).await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
+    let journal = env
+        .create("discovery", CompressionCodec::Snappy, 1024)
+        .await;
+    env.append(&journal, b"found it").await;
+    env.flush(&journal);
+    let route = gazette::client::list::get_journal(&env.client, &journal)
+        .await
+        .unwrap()
+        .route
+        .unwrap();
+    let member = (0..2)
+        .find(|i| route.members[0] == dev.process_id(*i))
+        .unwrap();
+    let other = 1 - member;
+
+    // A client that only knows the other broker and caches no routes: the
+    // NOT_JOURNAL_BROKER answer's header routes the retry to the member.
+    let mut config =
+        gazette::client::ClientConfig::new(dev.endpoint(other)).with_file_root(env.store_root());
+    config.route_cache_size = 0;
+    let client = gazette::client::Client::new(config).unwrap();
+    let before = (
+        dev.counters().get(other, Rpc::Read),
+        dev.counters().get(member, Rpc::Read),
+    );
+    let mut req = request(&journal, 0);
+    req.do_not_proxy = true;
+    let mut rr = RetryReader::new(&client, req);
+    let (got, end) = read_to_end(&mut rr).await;
+    assert!(matches!(end, Err(Error::OffsetNotYetAvailable)), "{end:?}");
+    assert_eq!(got, b"found it");
+    assert_eq!(dev.counters().get(other, Rpc::Read) - before.0, 1);
+    assert!(dev.counters().get(member, Rpc::Read) - before.1 >= 1);
 }

@@ -26,7 +26,7 @@ pub use error::{Error, Result};
 pub use fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
 pub use polled_list::PolledList;
 pub use reader::{ReadContext, ReadStep, Reader};
-pub use retry_reader::{CancelHandle, ReadBuffer, RetryReader};
+pub use retry_reader::{CancelHandle, ReadBuffer, ReadStream, RetryReader};
 pub use route_cache::RouteCache;
 pub use router::{Client, Dispatch};
 pub use stats::{Stats, StatsSnapshot};

@@ -7,7 +7,6 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -25,16 +24,6 @@ use gazette_devbroker::DevBroker;
 use crate::common::TestEnv;
 use tokio_stream::Stream;
 use tonic::transport::Channel;
-
-/// A journal name unique to this process and call.
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "fragreader-tests/{}/{prefix}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 /// The shared test environment (a dev cluster with a `file:///` store, or
 /// the real broker of `GAZETTE_TEST_BROKER`) with a client whose file
@@ -108,6 +97,28 @@ impl Env {
     pub fn flush(&self, journal: &str) {
         let dev = self.dev().expect("flush needs the dev broker");
         assert!(dev.flush(journal));
+    }
+
+    /// Number of Read RPCs the dev broker has received (0 on a real broker).
+    pub fn read_rpcs(&self) -> u64 {
+        self.dev()
+            .map_or(0, |dev| dev.counters().total(gazette_devbroker::Rpc::Read))
+    }
+
+    /// Waits until the broker has received more than `seen` Read RPCs (a
+    /// fixed pause on a real broker), and a little longer so it has
+    /// resolved the request: used before appending content that a blocking
+    /// read at offset -1 must not see as already written.
+    pub async fn settle_read(&self, seen: u64) {
+        if self.dev().is_some() {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+            while self.read_rpcs() <= seen && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
     }
 
     /// A client of the same broker with no file transport.

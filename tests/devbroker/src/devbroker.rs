@@ -37,6 +37,10 @@ pub struct Options {
     /// Address of broker 0; broker i listens on port+i (port 0: each picks
     /// its own). Defaults to `127.0.0.1:0`.
     pub listen: SocketAddr,
+    /// Bytes per second every Append must sustain after one second of
+    /// credit, else it fails like on a real broker (Gazette's
+    /// `MinAppendRate`, 64 KiB/s). 0 disables the check.
+    pub min_append_rate: u64,
 }
 
 impl Default for Options {
@@ -45,6 +49,7 @@ impl Default for Options {
             brokers: 1,
             store: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            min_append_rate: 64 * 1024,
         }
     }
 }
@@ -77,7 +82,13 @@ impl DevBroker {
         for i in 0..n {
             let mut addr = opts.listen;
             if addr.port() != 0 {
-                addr.set_port(addr.port() + i as u16);
+                let port = u16::try_from(i)
+                    .ok()
+                    .and_then(|i| addr.port().checked_add(i))
+                    .ok_or_else(|| {
+                        io::Error::new(io::ErrorKind::InvalidInput, "broker port out of range")
+                    })?;
+                addr.set_port(port);
             }
             listeners.push(server::bind(addr).await?);
         }
@@ -96,7 +107,7 @@ impl DevBroker {
         if let Some(dir) = &opts.store {
             std::fs::create_dir_all(dir)?;
         }
-        let cluster = Cluster::new(brokers, opts.store.clone());
+        let cluster = Cluster::new(brokers, opts.store.clone(), opts.min_append_rate);
         let running = listeners
             .into_iter()
             .enumerate()
@@ -200,6 +211,8 @@ impl DevBroker {
             etcd.revision += 1;
         }
         self.cluster.notify();
+        // Proxy connections to it would otherwise hold its shutdown open.
+        self.cluster.peers.lock().unwrap().remove(&i);
         let _ = r.stop.send(true);
         stop_within(r.task, DRAIN).await;
         true
@@ -226,6 +239,7 @@ impl DevBroker {
     /// moment to drain before they are dropped.
     pub async fn shutdown(self) {
         let all: Vec<Running> = self.running.lock().unwrap().drain(..).flatten().collect();
+        self.cluster.peers.lock().unwrap().clear();
         for r in &all {
             let _ = r.stop.send(true);
         }

@@ -45,18 +45,26 @@
 //!
 //! Stores: `file:///sub/` resolves to `<store>/sub/`, fragments are written
 //! as `<journal>/[<postfix>/]<begin>-<end>-<sha1>.<ext>`, and the index is
-//! built by listing the store, so deleting a file makes reads jump past it.
+//! built by listing the store once per `refresh_interval` (and right after a
+//! fragment is persisted), so a deleted file drops out of the index at the
+//! next listing and reads jump past it, while files placed there by hand are
+//! picked up. Spools roll when an append starts and the spool reached
+//! `fragment.length`, the codec changed, a `flush_interval` boundary (UTC)
+//! passed, or it is the first fragment of an empty journal; `flush()` rolls
+//! on demand.
 //! Other store schemes (s3://, gs://, ...) cannot be reached: their rolled
-//! fragments stay in memory, as for a journal without stores. Replication
-//! between brokers, suspension, authorization and append rate limits are not
-//! modelled.
+//! fragments stay in memory, as for a journal without stores. Appends must
+//! sustain Gazette's minimum rate (64 KiB/s after one second; see
+//! [`Options::min_append_rate`]). Not modelled: replication between brokers,
+//! suspension, authorization, `max_append_rate` throttling and retention.
 //!
 //! # Binary
 //!
 //! `gazette-devbroker --listen 127.0.0.1:0 --brokers N --store DIR` prints one
 //! line `{"endpoints":["http://127.0.0.1:PORT",...],"store":"DIR"}` when
 //! ready, serves, and exits with status 0 on SIGTERM, SIGINT or end of
-//! standard input. With a non-zero port, broker `i` listens on PORT+i.
+//! standard input (`--no-stdin`: signals only). With a non-zero port, broker
+//! `i` listens on PORT+i.
 //! Standard input takes control commands, one per line, each answered by one
 //! line `ok [value]` or `error: <reason>`:
 //!
@@ -92,6 +100,7 @@ mod counters;
 mod devbroker;
 mod faults;
 mod fragments;
+mod health;
 mod helpers;
 mod journal;
 mod list;

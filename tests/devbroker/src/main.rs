@@ -31,7 +31,7 @@ fn cli() -> Command {
              Once ready it prints one line of JSON on stdout:\n  \
              {\"endpoints\":[\"http://127.0.0.1:PORT\",...],\"store\":\"DIR\"}\n\
              (\"store\" is null without --store). It exits with status 0 on \
-             SIGTERM, SIGINT or end of standard input.",
+             SIGTERM, SIGINT or end of standard input (unless --no-stdin).",
         )
         .arg(
             Arg::new("listen")
@@ -56,6 +56,20 @@ fn cli() -> Command {
                 .value_parser(value_parser!(PathBuf))
                 .help("Root directory behind file:/// fragment stores (created if missing); without it fragments stay in memory"),
         )
+        .arg(
+            Arg::new("min-append-rate")
+                .long("min-append-rate")
+                .value_name("BYTES_PER_SEC")
+                .default_value("65536")
+                .value_parser(value_parser!(u64))
+                .help("Bytes per second an Append must sustain after 1 s of credit, as Gazette's MinAppendRate (0: no limit)"),
+        )
+        .arg(
+            Arg::new("no-stdin")
+                .long("no-stdin")
+                .action(clap::ArgAction::SetTrue)
+                .help("Don't read standard input (no control commands; run until SIGTERM or SIGINT)"),
+        )
         .after_help(control::COMMANDS)
 }
 
@@ -66,6 +80,7 @@ async fn main() {
         listen: *m.get_one::<SocketAddr>("listen").unwrap(),
         brokers: *m.get_one::<usize>("brokers").unwrap(),
         store: m.get_one::<PathBuf>("store").cloned(),
+        min_append_rate: *m.get_one::<u64>("min-append-rate").unwrap(),
     };
     let broker = match DevBroker::start(opts.clone()).await {
         Ok(b) => b,
@@ -91,8 +106,15 @@ async fn main() {
     let _ = out.write_all(ready.as_bytes()).await;
     let _ = out.flush().await;
 
+    let use_stdin = !m.get_flag("no-stdin");
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
+        if !use_stdin {
+            tokio::select! {
+                _ = term.recv() => break,
+                _ = int.recv() => break,
+            }
+        }
         tokio::select! {
             _ = term.recv() => break,
             _ = int.recv() => break,

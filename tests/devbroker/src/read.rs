@@ -44,7 +44,11 @@ async fn entry_bytes(
             let (path, codec) = (path.clone(), f.compression_codec);
             let raw = match tokio::fs::read(&path).await {
                 Ok(raw) => raw,
-                Err(_) => return Ok(None),
+                Err(_) => {
+                    // Gone from the store: list it again before retrying.
+                    content.lock().listing = None;
+                    return Ok(None);
+                }
             };
             let data = tokio::task::spawn_blocking(move || codec::decompress(codec, &raw))
                 .await
