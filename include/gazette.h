@@ -537,6 +537,14 @@ gazette_status gazette_config_set_max_message_size(struct gazette_config *cfg,
                                                    size_t bytes,
                                                    struct gazette_error **err);
 
+// Bounds each unary RPC (listing, applying, listing fragments) to
+// `timeout_ms` (> 0), or removes the bound with 0 (the default). Calls'
+// own `timeout_ms` arguments apply as well; streaming reads and appends
+// are not affected.
+gazette_status gazette_config_set_request_timeout_ms(struct gazette_config *cfg,
+                                                     int64_t timeout_ms,
+                                                     struct gazette_error **err);
+
 // Sets the route cache: how many journals' routes are remembered (0
 // disables the cache, so brokers proxy every request) and for how long
 // (> 0 ms). Defaults: 1024 journals, 60 s.

@@ -53,6 +53,7 @@ impl Shared {
         cc.endpoints = config.endpoints.clone();
         cc.zone = config.zone.clone();
         cc.connect_timeout = config.connect_timeout;
+        cc.request_timeout = config.request_timeout;
         cc.max_receive_message_size = config.max_message_size;
         cc.route_cache_size = config.route_cache_size;
         cc.route_cache_ttl = config.route_cache_ttl;

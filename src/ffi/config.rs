@@ -26,6 +26,8 @@ pub struct Config {
     pub zone: String,
     /// How long to wait for a connection to a broker.
     pub connect_timeout: Duration,
+    /// Bound on each unary RPC (list, apply, fragments); `None`: no bound.
+    pub request_timeout: Option<Duration>,
     /// Largest gRPC message accepted from brokers.
     pub max_message_size: usize,
     /// Number of journals whose routes are cached (0 disables the cache).
@@ -44,6 +46,7 @@ impl Default for Config {
             endpoints: Vec::new(),
             zone: String::new(),
             connect_timeout: Duration::from_secs(10),
+            request_timeout: None,
             // Gazette's own clients raise gRPC's 4 MiB default to 16 MiB.
             max_message_size: 16 << 20,
             route_cache_size: 1024,
@@ -164,6 +167,27 @@ pub extern "C" fn gazette_config_set_connect_timeout_ms(
         // SAFETY: per the documented contract of the arguments.
         let cfg = unsafe { handle_mut(cfg, "cfg") }?;
         cfg.inner.connect_timeout = millis(timeout_ms, "connect timeout")?;
+        Ok(gazette_status::Ok)
+    })
+}
+
+/// Bounds each unary RPC (listing, applying, listing fragments) to
+/// `timeout_ms` (> 0), or removes the bound with 0 (the default). Calls'
+/// own `timeout_ms` arguments apply as well; streaming reads and appends
+/// are not affected.
+#[no_mangle]
+pub extern "C" fn gazette_config_set_request_timeout_ms(
+    cfg: *mut gazette_config,
+    timeout_ms: i64,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let cfg = unsafe { handle_mut(cfg, "cfg") }?;
+        cfg.inner.request_timeout = match timeout_ms {
+            0 => None,
+            ms => Some(millis(ms, "request timeout")?),
+        };
         Ok(gazette_status::Ok)
     })
 }
@@ -291,6 +315,14 @@ mod tests {
             gazette_status::Ok
         );
         assert_eq!(
+            gazette_config_set_request_timeout_ms(cfg, 1500, e),
+            gazette_status::Ok
+        );
+        assert_eq!(
+            gazette_config_set_request_timeout_ms(cfg, -1, e),
+            gazette_status::InvalidArgument
+        );
+        assert_eq!(
             gazette_config_set_max_message_size(cfg, 10, e),
             gazette_status::InvalidArgument
         );
@@ -310,6 +342,7 @@ mod tests {
         assert_eq!(b.endpoints.len(), 2);
         assert_eq!(a.endpoints.len(), 3);
         assert_eq!(b.worker_threads, 3);
+        assert_eq!(b.request_timeout, Some(Duration::from_millis(1500)));
         assert_eq!(b.route_cache_size, 0);
         assert_eq!(b.file_root.as_deref(), Some(std::path::Path::new(root)));
         gazette_config_free(copy);

@@ -78,6 +78,9 @@ static void test_config(void) {
     CHECK_STATUS(gazette_config_set_zone(cfg, S("zone-a"), NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_connect_timeout_ms(cfg, 2000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_connect_timeout_ms(cfg, -1, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_request_timeout_ms(cfg, 5000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_request_timeout_ms(cfg, 0, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_request_timeout_ms(cfg, -5, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(gazette_config_set_max_message_size(cfg, 1 << 24, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_max_message_size(cfg, 100, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(gazette_config_set_route_cache(cfg, 16, 1000, NULL), GAZETTE_STATUS_OK);
