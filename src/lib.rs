@@ -10,4 +10,5 @@
 #![warn(missing_docs)]
 
 pub mod client;
+pub mod ffi;
 pub mod protocol;
