@@ -37,9 +37,9 @@ impl ContentSource for Bytes {
     }
 }
 
-impl ContentSource for [u8] {
+impl ContentSource for &[u8] {
     fn open(&self) -> std::io::Result<Box<dyn Read + Send + '_>> {
-        Ok(Box::new(self))
+        Ok(Box::new(*self))
     }
 }
 
@@ -49,9 +49,9 @@ impl ContentSource for Vec<u8> {
     }
 }
 
-impl ContentSource for str {
+impl ContentSource for &str {
     fn open(&self) -> std::io::Result<Box<dyn Read + Send + '_>> {
-        Ok(Box::new(self.as_bytes()))
+        Ok(Box::new(str::as_bytes(self)))
     }
 }
 

@@ -2,11 +2,13 @@
 //! Go's `ListAllJournals`, `GetJournal`, `ApplyJournals`,
 //! `ApplyJournalsInBatches`, `ListAllFragments` and `FragmentStoreHealth`.
 
+use tonic::transport::Channel;
 use tonic::Streaming;
 
 use super::error::{Error, Result};
 use super::router::{Client, Dispatch};
 use super::stats::Stats;
+use crate::protocol::journal_client::JournalClient;
 use crate::protocol::{
     list_response, ApplyRequest, ApplyResponse, FragmentStoreHealthRequest,
     FragmentStoreHealthResponse, FragmentsRequest, FragmentsResponse, Label, LabelSelector,
@@ -37,9 +39,30 @@ where
     result
 }
 
+/// Runs a read-only RPC on a default endpoint; after a transport failure
+/// (`Unavailable`) it tries each other configured endpoint once.
+async fn call_default<T, F, Fut>(client: &Client, mut rpc: F) -> Result<(Dispatch, T)>
+where
+    F: FnMut(JournalClient<Channel>) -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, tonic::Status>>,
+{
+    let mut tries = client.config().endpoints.len();
+    loop {
+        let dispatch = client.default_client()?;
+        tries -= 1;
+        match call(client, None, &dispatch, rpc(dispatch.client.clone())).await {
+            Err(err) if err.is_unavailable() && tries > 0 => {
+                Stats::add(&client.stats().retries, 1);
+            }
+            result => return result.map(|value| (dispatch, value)),
+        }
+    }
+}
+
 /// Lists every journal matching `request.selector`, concatenating the
 /// chunks of a streamed listing (a pre-v0.100 broker's single response is
-/// the same stream of one). The listed routes are cached.
+/// the same stream of one). The listed routes are cached. A transport
+/// failure moves on to the next configured endpoint (once each).
 ///
 /// A `watch` request is refused: a watch never ends.
 pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<ListResponse> {
@@ -53,15 +76,15 @@ pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<
         .as_ref()
         .and_then(|h| h.etcd.as_ref())
         .map(|etcd| etcd.revision);
-    let dispatch = client.default_client()?;
-    let mut grpc = dispatch.client.clone();
-    let response = call(client, None, &dispatch, async {
-        let mut stream = grpc.list(request).await?.into_inner();
-        let first = stream.message().await?;
-        Ok((stream, first))
+    let (dispatch, (mut stream, first)) = call_default(client, |mut grpc| {
+        let request = request.clone();
+        async move {
+            let mut stream = grpc.list(request).await?.into_inner();
+            let first = stream.message().await?;
+            Ok((stream, first))
+        }
     })
-    .await;
-    let (mut stream, first) = response?;
+    .await?;
     let mut response = first
         .ok_or_else(|| Error::Protocol("unexpected end of List stream before a response".into()))?;
     check_first_list_response(&response, resume_revision)?;
@@ -244,10 +267,9 @@ pub async fn fragment_store_health(
         check_delete: !check_delete_prefix.is_empty(),
         check_delete_prefix: check_delete_prefix.to_string(),
     };
-    let dispatch = client.default_client()?;
-    let mut grpc = dispatch.client.clone();
-    let response = call(client, None, &dispatch, async {
-        Ok(grpc.fragment_store_health(request).await?.into_inner())
+    let (_, response) = call_default(client, |mut grpc| {
+        let request = request.clone();
+        async move { Ok(grpc.fragment_store_health(request).await?.into_inner()) }
     })
     .await?;
     response.validate()?;
