@@ -3,6 +3,7 @@
 //! expect it.
 
 pub mod append;
+pub mod append_service;
 pub mod appender;
 pub mod backoff;
 pub mod codecs;
@@ -10,16 +11,20 @@ pub mod config;
 pub mod error;
 pub mod fragment_reader;
 pub mod list;
+pub mod op_future;
 pub mod polled_list;
 pub mod reader;
 pub mod retry_reader;
 pub mod route_cache;
 pub mod router;
+pub mod spill_buffer;
 pub mod stats;
 
+pub use append_service::{AppendFuture, AppendService, AppendServiceConfig, AsyncAppend};
 pub use backoff::backoff;
 pub use config::ClientConfig;
 pub use error::{Error, Result};
+pub use op_future::{finished_operation, AsyncOperation, OpFuture, OpFutures};
 pub use route_cache::RouteCache;
 pub use router::{Client, Dispatch};
 pub use stats::{Stats, StatsSnapshot};
