@@ -32,7 +32,7 @@ use super::op_future::{
     dependency_failed, finished_operation, AsyncOperation, OpFuture, OpFutures,
 };
 use super::router::Client;
-use super::spill_buffer::{SpillBuffer, SpillFile, SpillPool, DEFAULT_BUFFER_SIZE};
+use super::spill_buffer::{SpillBuffer, SpillFactory, SpillFile, SpillPool, DEFAULT_BUFFER_SIZE};
 use super::stats::Stats;
 use crate::protocol::{AppendRequest, AppendResponse, Validate};
 
@@ -44,7 +44,7 @@ pub const DEFAULT_SIZE_CUTOFF: u64 = 64 << 20;
 pub const DEFAULT_MAX_IDLE_BUFFERS: usize = 16;
 
 /// Settings of an [`AppendService`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppendServiceConfig {
     /// A batch whose committed bytes exceed this takes no more appends; the
     /// next append starts a new batch. Default [`DEFAULT_SIZE_CUTOFF`].
@@ -57,6 +57,21 @@ pub struct AppendServiceConfig {
     /// Runtime that runs the service's tasks. `None`: the runtime current
     /// when the service is created.
     pub runtime: Option<Handle>,
+    /// Makes the storage behind new spill buffers. `None`: unlinked
+    /// temporary files in the system's temporary directory.
+    pub spill_factory: Option<SpillFactory>,
+}
+
+impl std::fmt::Debug for AppendServiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppendServiceConfig")
+            .field("size_cutoff", &self.size_cutoff)
+            .field("buffer_size", &self.buffer_size)
+            .field("max_idle_buffers", &self.max_idle_buffers)
+            .field("runtime", &self.runtime.is_some())
+            .field("spill_factory", &self.spill_factory.is_some())
+            .finish()
+    }
 }
 
 impl Default for AppendServiceConfig {
@@ -66,6 +81,7 @@ impl Default for AppendServiceConfig {
             buffer_size: DEFAULT_BUFFER_SIZE,
             max_idle_buffers: DEFAULT_MAX_IDLE_BUFFERS,
             runtime: None,
+            spill_factory: None,
         }
     }
 }
@@ -289,7 +305,14 @@ impl AppendService {
         let service = Service {
             id: IDS.fetch_add(1, Ordering::Relaxed),
             client,
-            pool: SpillPool::new(config.buffer_size, config.max_idle_buffers),
+            pool: match &config.spill_factory {
+                Some(factory) => SpillPool::with_factory(
+                    config.buffer_size,
+                    config.max_idle_buffers,
+                    factory.clone(),
+                ),
+                None => SpillPool::new(config.buffer_size, config.max_idle_buffers),
+            },
             config,
             runtime,
             cancel: CancellationToken::new(),

@@ -195,7 +195,12 @@ pub struct SpillPool {
     idle: Mutex<Vec<SpillBuffer>>,
     max_idle: usize,
     capacity: usize,
+    factory: Option<SpillFactory>,
 }
+
+/// Makes the storage of new spill buffers (for example a file in a chosen
+/// directory). The default is an unlinked [`tempfile::tempfile`].
+pub type SpillFactory = Arc<dyn Fn() -> io::Result<Arc<dyn SpillFile>> + Send + Sync>;
 
 impl std::fmt::Debug for SpillPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -214,6 +219,15 @@ impl SpillPool {
             idle: Mutex::new(Vec::new()),
             max_idle,
             capacity,
+            factory: None,
+        }
+    }
+
+    /// Like [`SpillPool::new`], making new buffers' storage with `factory`.
+    pub fn with_factory(capacity: usize, max_idle: usize, factory: SpillFactory) -> SpillPool {
+        SpillPool {
+            factory: Some(factory),
+            ..SpillPool::new(capacity, max_idle)
         }
     }
 
@@ -222,7 +236,10 @@ impl SpillPool {
         let reused = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         match reused {
             Some(buffer) => Ok(buffer),
-            None => SpillBuffer::new(self.capacity),
+            None => match &self.factory {
+                Some(factory) => Ok(SpillBuffer::with_file(factory()?, self.capacity)),
+                None => SpillBuffer::new(self.capacity),
+            },
         }
     }
 
