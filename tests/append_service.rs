@@ -694,3 +694,51 @@ fn terminal_error_rules() {
         &plain
     ));
 }
+
+#[test]
+fn runtime_shutdown_fails_pending_appends() {
+    // The service's runtime goes away under it (as when a C host frees the
+    // library's runtime): nothing may wait forever.
+    let broker_rt = tokio::runtime::Runtime::new().unwrap();
+    let (env, journal) = broker_rt.block_on(async {
+        let env = TestEnv::start(1).await;
+        let journal = env.create_journal("rt-gone", CompressionCodec::None).await;
+        (env, journal)
+    });
+    let service_rt = tokio::runtime::Runtime::new().unwrap();
+    let svc = service(
+        &env,
+        AppendServiceConfig {
+            runtime: Some(service_rt.handle().clone()),
+            ..Default::default()
+        },
+    );
+    let gate = AsyncOperation::new();
+    let mut aa = svc.start_append_blocking(req(&journal), gated(&gate));
+    aa.write_all(b"pending").unwrap();
+    let in_flight = aa.release().unwrap();
+    let mut aa = svc.start_append_blocking(req(&journal), OpFutures::new());
+    aa.write_all(b"queued").unwrap();
+    let queued = aa.release().unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(!in_flight.is_done());
+
+    drop(service_rt);
+    for fut in [&in_flight, &queued] {
+        let result = fut.wait_timeout(Duration::from_secs(5)).expect("resolved");
+        assert!(matches!(result, Err(Error::Canceled)), "{result:?}");
+    }
+    // Later appends fail at release rather than hang.
+    let other = broker_rt.block_on(env.create_journal("rt-gone-2", CompressionCodec::None));
+    for journal in [&journal, &other] {
+        let mut aa = svc.start_append_blocking(req(journal), OpFutures::new());
+        aa.write_all(b"too late").unwrap();
+        let fut = aa.release().unwrap();
+        let result = fut.wait_timeout(Duration::ZERO).expect("failed at once");
+        assert!(matches!(result, Err(Error::Canceled)), "{result:?}");
+    }
+    assert_eq!(svc.pending_journals(), 0);
+    assert!(broker_rt.block_on(read_all(&env, &journal)).is_empty());
+    drop(svc);
+    drop(env);
+}

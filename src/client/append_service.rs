@@ -16,7 +16,7 @@
 //! journal fails with the same error for the life of the service.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
@@ -143,6 +143,79 @@ struct ChainState {
     /// Batches not yet dispatched, oldest first. The newest (back) is the
     /// one new appends may join. Never empty while not finished.
     queue: VecDeque<Batch>,
+    /// Set when the serve loop was dropped before finishing (its runtime
+    /// shut down, or it panicked) while a caller held the lock: that caller
+    /// then fails the chain's batches on release.
+    abandoned: Arc<AtomicBool>,
+}
+
+impl ChainState {
+    /// Ends a chain nobody serves any more: takes its batches (to fail
+    /// with [`Error::Canceled`] once the lock is released) and removes it
+    /// from the index, recording the error for the journal.
+    fn abandon(&mut self, service: &Service) -> Vec<Batch> {
+        if self.finished {
+            return Vec::new();
+        }
+        self.finished = true;
+        let batches: Vec<Batch> = self.queue.drain(..).collect();
+        if let Some(last) = batches.last() {
+            let journal = &last.future.shared.request.journal;
+            let mut index = service.lock_index();
+            if index
+                .chains
+                .get(journal)
+                .is_some_and(|(_, tail)| tail.ptr_eq(&last.future))
+            {
+                index.chains.remove(journal);
+            }
+            index.errs.insert(journal.clone(), Error::Canceled);
+            let idle = index.chains.is_empty();
+            drop(index);
+            if idle {
+                service.idle.notify_waiters();
+            }
+        }
+        batches
+    }
+}
+
+/// Fails abandoned batches; call with the chain's lock released.
+fn fail_abandoned(batches: Vec<Batch>) {
+    for batch in batches {
+        batch.future.resolve(None, Err(Error::Canceled));
+    }
+}
+
+/// Owned by a serve loop. If the loop is dropped before it finishes (its
+/// runtime shut down, or it panicked), fails whatever it leaves behind, so
+/// no future waits forever.
+struct Serving {
+    service: Arc<Service>,
+    state: Arc<tokio::sync::Mutex<ChainState>>,
+    abandoned: Arc<AtomicBool>,
+    /// The batch being dispatched (out of the queue).
+    in_flight: Option<AppendFuture>,
+    finished: bool,
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if self.finished {
+            return;
+        }
+        self.abandoned.store(true, Ordering::SeqCst);
+        if let Some(future) = self.in_flight.take() {
+            future.resolve(None, Err(Error::Canceled));
+        }
+        // The loop never holds the lock across an await, so only a caller
+        // can hold it now; that caller abandons the chain on release.
+        let batches = match self.state.try_lock() {
+            Ok(mut state) => state.abandon(&self.service),
+            Err(_) => return,
+        };
+        fail_abandoned(batches);
+    }
 }
 
 /// One Append RPC in the making.
@@ -483,6 +556,7 @@ impl Service {
             state: Arc::new(tokio::sync::Mutex::new(ChainState {
                 finished: false,
                 queue: VecDeque::from([batch]),
+                abandoned: Arc::new(AtomicBool::new(false)),
             })),
         });
         let err = index.errs.get(&request.journal).cloned();
@@ -504,9 +578,17 @@ impl Service {
         if let Some(err) = serve {
             // Started while we hold the lock, so it begins with the batch
             // this caller is about to write.
-            let service = self.clone();
-            let state = tokio::sync::OwnedMutexGuard::mutex(&guard).clone();
-            self.runtime.spawn(serve_chain(service, state, err));
+            // The loop owns `Serving` from here: if the runtime is already
+            // shut down, dropping the unstarted task marks the chain
+            // abandoned, and this caller's release fails it.
+            let serving = Serving {
+                service: self.clone(),
+                state: tokio::sync::OwnedMutexGuard::mutex(&guard).clone(),
+                abandoned: guard.abandoned.clone(),
+                in_flight: None,
+                finished: false,
+            };
+            self.runtime.spawn(serve_chain(serving, err));
         }
         if guard.finished {
             self.restarts.fetch_add(1, Ordering::Relaxed);
@@ -696,11 +778,9 @@ fn read_chunk(file: &dyn SpillFile, offset: u64, len: usize) -> std::io::Result<
 
 /// The serve loop of one chain: dispatches its batches in order until none
 /// remain, then records a terminal error (if any) and leaves the index.
-async fn serve_chain(
-    service: Arc<Service>,
-    state: Arc<tokio::sync::Mutex<ChainState>>,
-    mut err: Option<Error>,
-) {
+async fn serve_chain(mut serving: Serving, mut err: Option<Error>) {
+    let service = serving.service.clone();
+    let state = serving.state.clone();
     loop {
         let mut guard = state.lock().await;
         let front = guard.queue.front().expect("a live chain has a batch");
@@ -708,6 +788,7 @@ async fn serve_chain(
             // Nothing to send and nobody waiting: the chain ends.
             let last = guard.queue.pop_front().expect("checked");
             guard.finished = true;
+            serving.finished = true;
             drop(guard);
             let journal = &last.future.shared.request.journal;
             last.future.resolve(None, err.clone().map_or(Ok(()), Err));
@@ -741,6 +822,7 @@ async fn serve_chain(
             guard.queue.push_back(next);
         }
         drop(guard);
+        serving.in_flight = Some(batch.future.clone());
 
         if err.is_none() {
             if let Err(failed) = service.await_dependencies(&batch.dependencies).await {
@@ -765,6 +847,7 @@ async fn serve_chain(
         if let Some(spill) = batch.spill.take() {
             service.pool.put(spill);
         }
+        serving.in_flight = None;
         batch
             .future
             .resolve(response, err.clone().map_or(Ok(()), Err));
@@ -841,7 +924,7 @@ impl AsyncAppend {
         };
         let failed = self.required.take().or_else(|| self.write_err.take());
         let tail = guard.queue.back_mut().expect("held batch");
-        match (failed, commit) {
+        let result = match (failed, commit) {
             (None, true) => {
                 if let Some(spill) = &tail.spill {
                     tail.checkpoint = spill.len();
@@ -854,7 +937,14 @@ impl AsyncAppend {
                 }
                 Err(failed.unwrap_or(Error::Canceled))
             }
+        };
+        if guard.abandoned.load(Ordering::SeqCst) {
+            // The serve loop is gone (see `Serving`): nobody else will.
+            let batches = guard.abandon(&self.service);
+            drop(guard);
+            fail_abandoned(batches);
         }
+        result
     }
 
     fn spill(&mut self) -> std::io::Result<&mut SpillBuffer> {
