@@ -742,3 +742,15 @@ fn runtime_shutdown_fails_pending_appends() {
     drop(svc);
     drop(env);
 }
+
+#[test]
+fn handles_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<gazette::client::AppendService>();
+    send_sync::<gazette::client::AppendFuture>();
+    send_sync::<OpFuture>();
+    send_sync::<OpFutures>();
+    send_sync::<AsyncOperation>();
+    send::<gazette::client::AsyncAppend>();
+}

@@ -102,7 +102,7 @@ pub enum Error {
         journal: String,
     },
     /// An AppendService append could not run because an operation it
-    /// depended on failed with the inner error ("dependency failed: <err>").
+    /// depended on failed with the inner error (`dependency failed: <err>`).
     DependencyFailed(Box<Error>),
 }
 
