@@ -187,6 +187,32 @@ fn fail_abandoned(batches: Vec<Batch>) {
     }
 }
 
+/// Starts a new chain's serve loop: explicitly once its creator holds the
+/// chain's lock, or on drop if the creator gave up waiting for it (a
+/// cancelled `start_append`), so no chain is left unserved.
+struct ServeStarter {
+    serving: Option<Serving>,
+    err: Option<Error>,
+}
+
+impl ServeStarter {
+    fn start(&mut self) {
+        if let Some(serving) = self.serving.take() {
+            // The loop owns `Serving` from here: if the runtime is already
+            // shut down, dropping the unstarted task marks the chain
+            // abandoned, and the lock holder's release fails it.
+            let runtime = serving.service.runtime.clone();
+            runtime.spawn(serve_chain(serving, self.err.take()));
+        }
+    }
+}
+
+impl Drop for ServeStarter {
+    fn drop(&mut self) {
+        self.start();
+    }
+}
+
 /// Owned by a serve loop. If the loop is dropped before it finishes (its
 /// runtime shut down, or it panicked), fails whatever it leaves behind, so
 /// no future waits forever.
@@ -538,32 +564,41 @@ impl Service {
         self.index.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The journal's live chain, created if there is none; the second value
-    /// is the recorded terminal error to start its serve loop with, for a
-    /// new chain.
+    /// The journal's live chain, created if there is none; for a new chain,
+    /// also the starter of its serve loop.
     fn chain_for(
         self: &Arc<Self>,
         request: &AppendRequest,
         dependencies: &OpFutures,
-    ) -> (Arc<Chain>, Option<Option<Error>>) {
+    ) -> (Arc<Chain>, Option<ServeStarter>) {
         let mut index = self.lock_index();
         if let Some((chain, _)) = index.chains.get(&request.journal) {
             return (chain.clone(), None);
         }
         let batch = Batch::new(self, request.clone(), dependencies.clone());
         let tail = batch.future.clone();
+        let abandoned = Arc::new(AtomicBool::new(false));
         let chain = Arc::new(Chain {
             state: Arc::new(tokio::sync::Mutex::new(ChainState {
                 finished: false,
                 queue: VecDeque::from([batch]),
-                abandoned: Arc::new(AtomicBool::new(false)),
+                abandoned: abandoned.clone(),
             })),
         });
-        let err = index.errs.get(&request.journal).cloned();
+        let starter = ServeStarter {
+            serving: Some(Serving {
+                service: self.clone(),
+                state: chain.state.clone(),
+                abandoned,
+                in_flight: None,
+                finished: false,
+            }),
+            err: index.errs.get(&request.journal).cloned(),
+        };
         index
             .chains
             .insert(request.journal.clone(), (chain.clone(), tail));
-        (chain, Some(err))
+        (chain, Some(starter))
     }
 
     /// With the chain's lock held: picks (or chains) the batch to write and
@@ -571,24 +606,14 @@ impl Service {
     fn join(
         self: &Arc<Self>,
         mut guard: OwnedMutexGuard<ChainState>,
-        serve: Option<Option<Error>>,
+        serve: Option<ServeStarter>,
         request: &AppendRequest,
         dependencies: &OpFutures,
     ) -> Option<AsyncAppend> {
-        if let Some(err) = serve {
+        if let Some(mut serve) = serve {
             // Started while we hold the lock, so it begins with the batch
             // this caller is about to write.
-            // The loop owns `Serving` from here: if the runtime is already
-            // shut down, dropping the unstarted task marks the chain
-            // abandoned, and this caller's release fails it.
-            let serving = Serving {
-                service: self.clone(),
-                state: tokio::sync::OwnedMutexGuard::mutex(&guard).clone(),
-                abandoned: guard.abandoned.clone(),
-                in_flight: None,
-                finished: false,
-            };
-            self.runtime.spawn(serve_chain(serving, err));
+            serve.start();
         }
         if guard.finished {
             self.restarts.fetch_add(1, Ordering::Relaxed);
