@@ -331,3 +331,27 @@ async fn server_error_mid_stream_fails_a_later_write() {
     assert!(read_all(&env.endpoints[0], &journal).await.is_empty());
     env.stop().await;
 }
+
+#[tokio::test]
+async fn rpc_opens_only_once_data_is_ready() {
+    let env = Env::start().await;
+    let journal = env.journal("lazy").await;
+    let rpcs = || env.client.stats().snapshot().append_rpcs;
+
+    let mut app = Appender::new(&env.client, request(&journal));
+    app.write(b"small").await.unwrap();
+    assert_eq!(rpcs(), 0, "small writes are gathered first");
+    app.abort().await;
+    assert_eq!(rpcs(), 0, "nothing was sent, so nothing to roll back");
+
+    let mut app = Appender::new(&env.client, request(&journal));
+    app.write(&[b'x'; 70 << 10]).await.unwrap();
+    assert_eq!(rpcs(), 1, "a full chunk opens the RPC");
+    app.write(b"tail").await.unwrap();
+    app.close().await.unwrap();
+    assert_eq!(rpcs(), 1);
+    let content = read_all(&env.endpoints[0], &journal).await;
+    assert_eq!(content.len(), (70 << 10) + 4);
+    assert!(content.ends_with(b"tail"));
+    env.stop().await;
+}

@@ -1,191 +1,24 @@
 //! Client behaviour only a broker that misbehaves on cue can show (Go's
 //! `teststub` cases): exact append message sequences, invalid responses,
 //! unknown statuses, v0.89-style single List responses and bad chunks.
-//! The scripted broker is a plain tonic server answering from queues.
 
-use std::collections::VecDeque;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+mod client_common;
+mod common;
 
-use gazette::client::append::append;
+use client_common::scripted::Stub;
+
+use gazette::client::append::{append, ContentSource};
 use gazette::client::appender::Appender;
-use gazette::client::list::{apply_journals, get_journal, list_all_fragments, list_all_journals};
-use gazette::client::{Client, Error};
-use gazette::protocol::journal_server::{Journal, JournalServer};
-use gazette::protocol::{
-    fragments_response, header, list_response, process_spec, AppendRequest, AppendResponse,
-    ApplyRequest, ApplyResponse, Fragment, FragmentStoreHealthRequest, FragmentStoreHealthResponse,
-    FragmentsRequest, FragmentsResponse, Header, JournalSpec, LabelSet, ListRequest, ListResponse,
-    ReadRequest, ReadResponse, ReplicateRequest, ReplicateResponse, Route,
+use gazette::client::list::{
+    apply_journals, fragment_store_health, get_journal, list_all_fragments, list_all_journals,
 };
-use tokio_stream::Stream;
-use tonic::{Request, Response, Status, Streaming};
-
-type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
-
-/// Canned answers, consumed in order, and what the client sent.
-#[derive(Default)]
-struct Script {
-    lists: VecDeque<Vec<ListResponse>>,
-    applies: VecDeque<ApplyResponse>,
-    fragments: VecDeque<Result<FragmentsResponse, Status>>,
-    appends: VecDeque<AppendResponse>,
-    list_requests: Vec<ListRequest>,
-    apply_requests: Vec<ApplyRequest>,
-    fragments_requests: Vec<FragmentsRequest>,
-    /// Messages of each Append stream, and whether it ended in a clean EOF.
-    append_streams: Vec<(Vec<AppendRequest>, bool)>,
-}
-
-#[derive(Clone, Default)]
-struct Scripted(Arc<Mutex<Script>>);
-
-#[tonic::async_trait]
-impl Journal for Scripted {
-    type ListStream = BoxStream<ListResponse>;
-    type ReadStream = BoxStream<ReadResponse>;
-    type ReplicateStream = BoxStream<ReplicateResponse>;
-
-    async fn list(&self, req: Request<ListRequest>) -> Result<Response<Self::ListStream>, Status> {
-        let mut script = self.0.lock().unwrap();
-        script.list_requests.push(req.into_inner());
-        let messages = script.lists.pop_front().expect("scripted List");
-        Ok(Response::new(Box::pin(tokio_stream::iter(
-            messages.into_iter().map(Ok),
-        ))))
-    }
-
-    async fn apply(&self, req: Request<ApplyRequest>) -> Result<Response<ApplyResponse>, Status> {
-        let mut script = self.0.lock().unwrap();
-        script.apply_requests.push(req.into_inner());
-        Ok(Response::new(
-            script.applies.pop_front().expect("scripted Apply"),
-        ))
-    }
-
-    async fn read(&self, _: Request<ReadRequest>) -> Result<Response<Self::ReadStream>, Status> {
-        Err(Status::unimplemented("not scripted"))
-    }
-
-    async fn append(
-        &self,
-        req: Request<Streaming<AppendRequest>>,
-    ) -> Result<Response<AppendResponse>, Status> {
-        let mut stream = req.into_inner();
-        let mut messages = Vec::new();
-        let clean_eof = loop {
-            match stream.message().await {
-                Ok(Some(message)) => messages.push(message),
-                Ok(None) => break true,
-                Err(_) => break false,
-            }
-        };
-        let mut script = self.0.lock().unwrap();
-        script.append_streams.push((messages, clean_eof));
-        Ok(Response::new(
-            script.appends.pop_front().expect("scripted Append"),
-        ))
-    }
-
-    async fn replicate(
-        &self,
-        _: Request<Streaming<ReplicateRequest>>,
-    ) -> Result<Response<Self::ReplicateStream>, Status> {
-        Err(Status::unimplemented("not scripted"))
-    }
-
-    async fn list_fragments(
-        &self,
-        req: Request<FragmentsRequest>,
-    ) -> Result<Response<FragmentsResponse>, Status> {
-        let mut script = self.0.lock().unwrap();
-        script.fragments_requests.push(req.into_inner());
-        script
-            .fragments
-            .pop_front()
-            .expect("scripted ListFragments")
-            .map(Response::new)
-    }
-
-    async fn fragment_store_health(
-        &self,
-        _: Request<FragmentStoreHealthRequest>,
-    ) -> Result<Response<FragmentStoreHealthResponse>, Status> {
-        Err(Status::unimplemented("not scripted"))
-    }
-}
-
-/// A scripted broker on a loopback port, stopped when dropped.
-struct Stub {
-    script: Scripted,
-    endpoint: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-}
-
-impl Stub {
-    async fn start() -> Stub {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
-        let script = Scripted::default();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let service = JournalServer::new(script.clone());
-        tokio::spawn(async move {
-            tonic::transport::Server::builder()
-                .add_service(service)
-                .serve_with_incoming_shutdown(
-                    tokio_stream::wrappers::TcpListenerStream::new(listener),
-                    async {
-                        stopped.await.ok();
-                    },
-                )
-                .await
-                .unwrap();
-        });
-        Stub {
-            script,
-            endpoint,
-            stop: Some(stop),
-        }
-    }
-
-    fn script(&self) -> std::sync::MutexGuard<'_, Script> {
-        self.script.0.lock().unwrap()
-    }
-
-    fn client(&self) -> Client {
-        Client::connect(self.endpoint.clone()).unwrap()
-    }
-
-    /// Go's standard fixture: this broker as the single member and primary.
-    fn header(&self) -> Header {
-        let id = process_spec::Id {
-            zone: "a".into(),
-            suffix: "broker".into(),
-        };
-        Header {
-            process_id: Some(id.clone()),
-            route: Some(Route {
-                members: vec![id],
-                primary: 0,
-                endpoints: vec![self.endpoint.clone()],
-            }),
-            etcd: Some(header::Etcd {
-                cluster_id: 12,
-                member_id: 34,
-                revision: 56,
-                raft_term: 78,
-            }),
-        }
-    }
-}
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            stop.send(()).ok();
-        }
-    }
-}
+use gazette::client::Error;
+use gazette::protocol::{
+    fragments_response, list_response, AppendRequest, AppendResponse, ApplyRequest, ApplyResponse,
+    Fragment, FragmentStoreHealthResponse, FragmentsRequest, FragmentsResponse, Header,
+    JournalSpec, LabelSet, ListRequest, ListResponse, Route,
+};
+use tonic::Status;
 
 fn ok_append(stub: &Stub, journal: &str, end: i64) -> AppendResponse {
     AppendResponse {
@@ -519,4 +352,132 @@ async fn list_all_fragments_pages_and_errors() {
         .push_back(Err(Status::unknown("potato")));
     let err = list_all_fragments(&client, request).await.unwrap_err();
     assert_eq!(err.to_string(), "rpc error: code = Unknown desc = potato");
+}
+
+#[tokio::test]
+async fn store_health_error_text_is_carried() {
+    let stub = Stub::start().await;
+    let journal = "a/journal";
+    let unhealthy = gazette::protocol::Status::FragmentStoreUnhealthy as i32;
+    stub.script().appends.push_back(AppendResponse {
+        status: unhealthy,
+        header: Some(stub.header()),
+        store_health_error: "bucket is gone".into(),
+        ..Default::default()
+    });
+    let client = stub.client();
+    let mut app = Appender::new(&client, append_request(journal));
+    let err = app.close().await.unwrap_err();
+    assert_eq!(err.to_string(), "bucket is gone: FRAGMENT_STORE_UNHEALTHY");
+    assert!(client.route_cache().get(journal).is_some());
+
+    stub.script().health.push_back(FragmentStoreHealthResponse {
+        status: unhealthy,
+        header: Some(stub.header()),
+        store_health_error: "bucket is gone".into(),
+    });
+    let response = fragment_store_health(&client, "s3://bucket/", "")
+        .await
+        .unwrap();
+    assert_eq!(response.status, unhealthy);
+    assert_eq!(response.store_health_error, "bucket is gone");
+}
+
+/// Yields 100 KiB, then fails.
+struct Broken;
+
+impl ContentSource for Broken {
+    fn open(&self) -> std::io::Result<Box<dyn std::io::Read + Send + '_>> {
+        use std::io::Read;
+        struct Fail;
+        impl Read for Fail {
+            fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::other("disk on fire"))
+            }
+        }
+        Ok(Box::new(std::io::repeat(b'b').take(100 << 10).chain(Fail)))
+    }
+}
+
+#[tokio::test]
+async fn failing_source_ends_the_stream_without_commit() {
+    let stub = Stub::start().await;
+    let journal = "a/journal";
+    stub.script()
+        .appends
+        .push_back(ok_append(&stub, journal, 0));
+    let client = stub.client();
+    let err = append(&client, append_request(journal), &[&Broken])
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "disk on fire");
+    let (messages, clean_eof) = stub.script().append_streams.remove(0);
+    assert!(messages.len() >= 2, "request and some content were sent");
+    assert!(
+        !messages.last().unwrap().content.is_empty(),
+        "no empty commit message"
+    );
+    assert!(clean_eof, "half-closed: the broker rolls back");
+}
+
+#[tokio::test]
+async fn bearer_token_rides_on_every_rpc() {
+    let stub = Stub::start().await;
+    let mut config = gazette::client::ClientConfig::new(stub.endpoint.clone());
+    config.bearer_token = Some("s3cr3t".into());
+    let client = gazette::client::Client::new(config).unwrap();
+    let journal = "a/journal";
+    stub.script()
+        .appends
+        .push_back(ok_append(&stub, journal, 1));
+    stub.script()
+        .lists
+        .push_back(vec![list_head(&stub, vec![listed(&stub, "a/one")])]);
+    stub.script().applies.push_back(ApplyResponse {
+        status: 0,
+        header: list_head(&stub, vec![]).header,
+    });
+    stub.script()
+        .fragments
+        .push_back(Ok(fragments_page(&stub, &[0], 0)));
+
+    let one: &[u8] = b"1";
+    append(&client, append_request(journal), &[&one])
+        .await
+        .unwrap();
+    list_all_journals(&client, ListRequest::default())
+        .await
+        .unwrap();
+    apply_journals(&client, ApplyRequest::default())
+        .await
+        .unwrap();
+    list_all_fragments(
+        &client,
+        FragmentsRequest {
+            journal: journal.into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let auth = stub.script().auth.clone();
+    assert_eq!(auth, vec![Some("Bearer s3cr3t".to_string()); 4]);
+
+    // Without a token, no header.
+    let plain = stub.client();
+    stub.script().applies.push_back(ApplyResponse {
+        status: 0,
+        header: list_head(&stub, vec![]).header,
+    });
+    apply_journals(&plain, ApplyRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(stub.script().auth.last().unwrap(), &None);
+
+    let mut bad = gazette::client::ClientConfig::new(stub.endpoint.clone());
+    bad.bearer_token = Some("line\nbreak".into());
+    assert!(matches!(
+        gazette::client::Client::new(bad),
+        Err(Error::InvalidArgument(_))
+    ));
 }

@@ -38,9 +38,22 @@ struct Call {
     dispatch: Dispatch,
 }
 
-/// One Append RPC, as Go's `client.Appender`: lazily started on the first
-/// write (or close), streamed as written, committed by [`Appender::close`],
-/// rolled back by [`Appender::abort`] or drop.
+impl Drop for Call {
+    /// An abandoned call is cancelled rather than left to linger: without
+    /// the commit message the broker rolls it back either way.
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// One Append RPC, as Go's `client.Appender`: streamed as written,
+/// committed by [`Appender::close`], rolled back by [`Appender::abort`] or
+/// drop.
+///
+/// The RPC starts lazily, once the first chunk is ready to go (at least
+/// [`COALESCE_BYTES`] written, or `close`): brokers hold a journal's append
+/// pipeline for an open Append and abort appends that don't sustain a
+/// minimum data rate, so the RPC isn't opened before there is data to send.
 pub struct Appender {
     /// The append's request; its journal and options go in the first message.
     pub request: AppendRequest,
@@ -50,6 +63,8 @@ pub struct Appender {
     client: Client,
     call: Option<Call>,
     pending: BytesMut,
+    /// The request passed validation.
+    validated: bool,
 }
 
 impl std::fmt::Debug for Appender {
@@ -71,6 +86,7 @@ impl Appender {
             client: client.clone(),
             call: None,
             pending: BytesMut::new(),
+            validated: false,
         }
     }
 
@@ -82,7 +98,7 @@ impl Appender {
         if p.is_empty() {
             return Ok(0);
         }
-        self.start().await?;
+        self.check_request()?;
         self.check_early_response().await?;
         self.pending.extend_from_slice(p);
         self.send_pending(false).await?;
@@ -96,9 +112,11 @@ impl Appender {
             return Ok(0);
         }
         let len = content.len();
-        self.start().await?;
+        self.check_request()?;
         self.check_early_response().await?;
-        if self.pending.is_empty() && len >= COALESCE_BYTES {
+        if len >= COALESCE_BYTES {
+            // Large: flush what's gathered, then send slices without copying.
+            self.send_pending(true).await?;
             let mut rest = content;
             while !rest.is_empty() {
                 let chunk = rest.split_to(rest.len().min(MAX_CHUNK_BYTES));
@@ -128,9 +146,9 @@ impl Appender {
         outcome.and_then(|()| self.check_response())
     }
 
-    /// Rolls the transaction back: half-closes without the commit message
-    /// and waits for the broker's (discarded) answer. Does nothing if not
-    /// started.
+    /// Rolls the transaction back: drops pending content, half-closes
+    /// without the commit message and waits for the broker's (discarded)
+    /// answer. Does nothing more if the RPC wasn't started.
     pub async fn abort(&mut self) {
         self.pending.clear();
         if let Some(call) = &mut self.call {
@@ -147,6 +165,7 @@ impl Appender {
         self.response = AppendResponse::default();
         self.call = None;
         self.pending.clear();
+        self.validated = false;
     }
 
     /// The dispatch of the started RPC, if any (which broker it went to).
@@ -154,10 +173,10 @@ impl Appender {
         self.call.as_ref().map(|call| &call.dispatch)
     }
 
-    /// Starts the RPC if not yet started: validates the request, dispatches
-    /// it to the journal's primary and sends the request message.
-    async fn start(&mut self) -> Result<()> {
-        if self.call.is_some() {
+    /// Validates the request (once), so a bad one fails the first write
+    /// even while its content is only being gathered.
+    fn check_request(&mut self) -> Result<()> {
+        if self.validated {
             return Ok(());
         }
         if self.request.journal.is_empty() {
@@ -166,12 +185,24 @@ impl Appender {
         self.request
             .validate()
             .map_err(|err| Error::from(err.context("Request")))?;
+        self.validated = true;
+        Ok(())
+    }
+
+    /// Starts the RPC if not yet started: validates the request, dispatches
+    /// it to the journal's primary and sends the request message.
+    async fn start(&mut self) -> Result<()> {
+        if self.call.is_some() {
+            return Ok(());
+        }
+        self.check_request()?;
         let dispatch = self
             .client
             .journal_client_for(&self.request.journal, true)?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut grpc = dispatch.client.clone();
-        let handle = tokio::spawn(async move { grpc.append(ReceiverStream::new(rx)).await });
+        let request = self.client.request(ReceiverStream::new(rx));
+        let handle = tokio::spawn(async move { grpc.append(request).await });
         Stats::add(&self.client.stats().append_rpcs, 1);
         self.call = Some(Call {
             tx: Some(tx),
@@ -194,6 +225,7 @@ impl Appender {
     }
 
     async fn send_chunk(&mut self, content: Bytes) -> Result<()> {
+        self.start().await?;
         let len = content.len() as u64;
         self.send_message(AppendRequest {
             content,
@@ -230,7 +262,9 @@ impl Appender {
     /// Returns the mapped error of an already finished call, if any: this
     /// is how a broker's early rejection surfaces from the next write.
     async fn check_early_response(&mut self) -> Result<()> {
-        let call = self.call.as_mut().expect("started");
+        let Some(call) = self.call.as_mut() else {
+            return Ok(());
+        };
         if call.done.is_none() && call.handle.is_finished() {
             call.done = Some((&mut call.handle).await.unwrap_or_else(join_error));
         }
@@ -239,7 +273,7 @@ impl Appender {
         }
         self.take_outcome()?;
         self.check_response()?;
-        Err(Error::Protocol("append RPC ended before commit".into()))
+        Err(Error::Protocol("append RPC already ended".into()))
     }
 
     /// Half-closes and awaits the call, storing its response.

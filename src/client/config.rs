@@ -35,6 +35,12 @@ pub struct ClientConfig {
     pub route_cache_size: usize,
     /// How long a remembered route is trusted.
     pub route_cache_ttl: Duration,
+    /// Connections to route members not used for about this long are
+    /// closed (those to the default endpoints never are).
+    pub connection_sweep_interval: Duration,
+    /// A pre-shared bearer token, sent as `authorization: Bearer <token>`
+    /// with every RPC, for brokers that verify one. `None`: no header.
+    pub bearer_token: Option<String>,
     /// Local directory behind `file://` fragment URLs (Go's
     /// `InstallFileTransport`). `None`: such URLs can't be opened directly.
     pub file_root: Option<PathBuf>,
@@ -56,6 +62,8 @@ impl ClientConfig {
             keep_alive_timeout: Duration::from_secs(20),
             route_cache_size: 1024,
             route_cache_ttl: Duration::from_secs(60),
+            connection_sweep_interval: Duration::from_secs(30),
+            bearer_token: None,
             file_root: None,
         }
     }

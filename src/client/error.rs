@@ -67,7 +67,7 @@ pub enum Error {
     /// "rpc error: code = Unknown desc = potato".
     Grpc(tonic::Status),
     /// A request, response or argument failed validation. The text carries
-    /// the field path, e.g. "Journals[0].Spec.Name: not a valid token (x)".
+    /// the field path, e.g. `Journals[0].Spec.Name: not a valid token (x)`.
     Validation(String),
     /// A broker response broke the protocol in a way validation doesn't cover
     /// (e.g. an empty continuation chunk in a non-watch listing).

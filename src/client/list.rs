@@ -77,7 +77,7 @@ pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<
         .and_then(|h| h.etcd.as_ref())
         .map(|etcd| etcd.revision);
     let (dispatch, (mut stream, first)) = call_default(client, |mut grpc| {
-        let request = request.clone();
+        let request = client.request(request.clone());
         async move {
             let mut stream = grpc.list(request).await?.into_inner();
             let first = stream.message().await?;
@@ -201,7 +201,7 @@ pub async fn apply_journals_in_batches(
     for batch in batches {
         let dispatch = client.default_client()?;
         let mut grpc = dispatch.client.clone();
-        let request = ApplyRequest { changes: batch };
+        let request = client.request(ApplyRequest { changes: batch });
         last = call(client, None, &dispatch, async {
             Ok(grpc.apply(request).await?.into_inner())
         })
@@ -228,7 +228,10 @@ pub async fn list_all_fragments(
         let dispatch = client.journal_client_for(&journal, false)?;
         let mut grpc = dispatch.client.clone();
         let page = call(client, Some(&journal), &dispatch, async {
-            Ok(grpc.list_fragments(request.clone()).await?.into_inner())
+            Ok(grpc
+                .list_fragments(client.request(request.clone()))
+                .await?
+                .into_inner())
         })
         .await?;
         page.validate()?;
@@ -268,7 +271,7 @@ pub async fn fragment_store_health(
         check_delete_prefix: check_delete_prefix.to_string(),
     };
     let (_, response) = call_default(client, |mut grpc| {
-        let request = request.clone();
+        let request = client.request(request.clone());
         async move { Ok(grpc.fragment_store_health(request).await?.into_inner()) }
     })
     .await?;

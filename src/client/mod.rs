@@ -19,12 +19,17 @@ pub mod route_cache;
 pub mod router;
 pub mod spill_buffer;
 pub mod stats;
+pub mod watched_list;
 
+pub use append::{append, ContentSource};
 pub use append_service::{AppendFuture, AppendService, AppendServiceConfig, AsyncAppend};
+pub use appender::Appender;
 pub use backoff::backoff;
 pub use config::ClientConfig;
 pub use error::{Error, Result};
 pub use op_future::{finished_operation, AsyncOperation, OpFuture, OpFutures};
+pub use polled_list::PolledList;
 pub use route_cache::RouteCache;
 pub use router::{Client, Dispatch};
 pub use stats::{Stats, StatsSnapshot};
+pub use watched_list::WatchedList;

@@ -33,6 +33,18 @@ const CONNECTION_WINDOW: u32 = (1 << 31) - 1;
 
 /// A Gazette journal client. Cheap to clone; clones share connections, the
 /// route cache and counters.
+///
+/// ```no_run
+/// # async fn demo() -> gazette::client::Result<()> {
+/// use gazette::client::{append, Client, ClientConfig};
+/// use gazette::protocol::AppendRequest;
+///
+/// let client = Client::new(ClientConfig::new("http://127.0.0.1:8080").with_zone("us-east-1a"))?;
+/// let request = AppendRequest { journal: "examples/greetings".into(), ..Default::default() };
+/// let response = append(&client, request, &[&"hello, world\n"]).await?;
+/// println!("committed {:?}", response.commit);
+/// # Ok(()) }
+/// ```
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -45,6 +57,8 @@ struct Inner {
     conns: Mutex<HashMap<String, Arc<Conn>>>,
     /// Index into `config.endpoints` of the default endpoint in use.
     default_index: AtomicUsize,
+    /// When unused member connections were last dropped.
+    last_sweep: Mutex<Instant>,
     stats: Stats,
 }
 
@@ -55,6 +69,8 @@ struct Conn {
     connected: AtomicBool,
     /// When an RPC through it last failed with `Unavailable`.
     failed_at: Mutex<Option<Instant>>,
+    /// Dispatched through since the last sweep.
+    used: AtomicBool,
 }
 
 impl Conn {
@@ -66,9 +82,9 @@ impl Conn {
     }
 }
 
-/// Preference of a route member: (in the client's zone, not recently
-/// failed, already connected); larger is better.
-type MemberScore = (bool, bool, bool);
+/// Preference of a route member: (in the client's zone, already
+/// connected); larger is better. Recently failed members are skipped.
+type MemberScore = (bool, bool);
 
 /// A journal client bound to the broker chosen for one RPC, with what was
 /// chosen, so the outcome can be reported back ([`Client::report_error`]).
@@ -112,6 +128,16 @@ impl Client {
         for endpoint in &config.endpoints {
             check_endpoint(endpoint)?;
         }
+        if let Some(token) = &config.bearer_token {
+            if format!("Bearer {token}")
+                .parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>()
+                .is_err()
+            {
+                return Err(Error::InvalidArgument(
+                    "bearer token is not a valid header value".into(),
+                ));
+            }
+        }
         let routes = RouteCache::new(config.route_cache_size, config.route_cache_ttl);
         Ok(Client {
             inner: Arc::new(Inner {
@@ -119,6 +145,7 @@ impl Client {
                 routes,
                 conns: Mutex::new(HashMap::new()),
                 default_index: AtomicUsize::new(0),
+                last_sweep: Mutex::new(Instant::now()),
                 stats: Stats::default(),
             }),
         })
@@ -169,9 +196,11 @@ impl Client {
 
     /// A client for an RPC on `journal`, dispatched by its cached route:
     /// to the primary if `require_primary` and the route has one, else to
-    /// the best member (in the client's zone first, then one not recently
-    /// failed, then one already connected; route order breaks ties); a
-    /// default endpoint when the route is unknown.
+    /// the best member (in the client's zone first, then one already
+    /// connected; route order breaks ties). Members whose connection failed
+    /// in the last few seconds are passed over. A default endpoint serves
+    /// when the route is unknown or no member is usable (the route is then
+    /// forgotten, to be re-learned from the next response).
     pub fn journal_client_for(&self, journal: &str, require_primary: bool) -> Result<Dispatch> {
         let stats = &self.inner.stats;
         match self.inner.routes.get(journal) {
@@ -250,6 +279,19 @@ impl Client {
         }
     }
 
+    /// Wraps an RPC's message (or request stream) in a `tonic::Request`
+    /// carrying the client's credentials, if configured. Every RPC the
+    /// client makes goes through here.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(token) = &self.inner.config.bearer_token {
+            if let Ok(value) = format!("Bearer {token}").parse() {
+                request.metadata_mut().insert("authorization", value);
+            }
+        }
+        request
+    }
+
     /// Runs a unary RPC future under the configured request timeout,
     /// mapping its expiry to [`Error::DeadlineExceeded`].
     pub async fn with_request_timeout<T, F>(&self, fut: F) -> Result<T>
@@ -269,45 +311,56 @@ impl Client {
     }
 
     /// Chooses a member of `route`, or `None` for the default endpoint.
+    /// Members whose connection recently failed are passed over.
     fn pick_member(
         &self,
         route: &Route,
         require_primary: bool,
     ) -> Result<Option<(usize, Arc<Conn>)>> {
-        let usable = |index: usize| -> Result<Option<Arc<Conn>>> {
-            match route.endpoints.get(index) {
-                Some(endpoint) if !endpoint.is_empty() => self.conn(endpoint).map(Some),
-                _ => Ok(None),
-            }
+        let endpoint_of = |index: usize| {
+            route
+                .endpoints
+                .get(index)
+                .filter(|endpoint| !endpoint.is_empty())
         };
-        if require_primary && route.primary >= 0 && (route.primary as usize) < route.members.len() {
+        // (connected, recently failed) of an endpoint, without dialing it.
+        let state = |endpoint: &str| {
+            self.existing_conn(endpoint).map_or((false, false), |conn| {
+                (
+                    conn.connected.load(Ordering::Relaxed),
+                    conn.recently_failed(),
+                )
+            })
+        };
+        let chosen = if require_primary
+            && route.primary >= 0
+            && (route.primary as usize) < route.members.len()
+        {
             let index = route.primary as usize;
-            return Ok(match usable(index)? {
-                Some(conn) if !conn.recently_failed() => Some((index, conn)),
-                _ => None,
-            });
-        }
-        let mut best: Option<(MemberScore, usize, Arc<Conn>)> = None;
-        for (index, member) in route.members.iter().enumerate() {
-            let Some(conn) = usable(index)? else { continue };
-            let failed = conn.recently_failed();
-            if failed {
-                continue;
+            endpoint_of(index)
+                .filter(|endpoint| !state(endpoint).1)
+                .map(|_| index)
+        } else {
+            let mut best: Option<(MemberScore, usize)> = None;
+            for (index, member) in route.members.iter().enumerate() {
+                let Some(endpoint) = endpoint_of(index) else {
+                    continue;
+                };
+                let (connected, failed) = state(endpoint);
+                if failed {
+                    continue;
+                }
+                let score = (self.is_local(member), connected);
+                if best.map_or(true, |(best, _)| score > best) {
+                    best = Some((score, index));
+                }
             }
-            let score = (
-                self.is_local(member),
-                !failed,
-                conn.connected.load(Ordering::Relaxed),
-            );
-            let better = match &best {
-                None => true,
-                Some((best_score, ..)) => score > *best_score,
-            };
-            if better {
-                best = Some((score, index, conn));
-            }
+            best.map(|(_, index)| index)
+        };
+        match chosen {
+            Some(index) => Ok(Some((index, self.conn(&route.endpoints[index])?))),
+            None => Ok(None),
         }
-        Ok(best.map(|(_, index, conn)| (index, conn)))
     }
 
     fn dispatch(
@@ -317,6 +370,7 @@ impl Client {
         member: Option<ProcessId>,
         is_local: bool,
     ) -> Dispatch {
+        conn.used.store(true, Ordering::Relaxed);
         let client = JournalClient::new(conn.channel.clone())
             .max_decoding_message_size(self.inner.config.max_receive_message_size)
             .max_encoding_message_size(usize::MAX);
@@ -328,6 +382,26 @@ impl Client {
         }
     }
 
+    /// Drops member connections not dispatched through since the previous
+    /// sweep, at most once per configured sweep interval. RPCs in flight keep
+    /// their channel alive regardless.
+    fn maybe_sweep(&self, conns: &mut HashMap<String, Arc<Conn>>) {
+        let mut last = self.inner.last_sweep.lock().unwrap();
+        if last.elapsed() < self.inner.config.connection_sweep_interval {
+            return;
+        }
+        *last = Instant::now();
+        let defaults = &self.inner.config.endpoints;
+        conns.retain(|endpoint, conn| {
+            conn.used.swap(false, Ordering::Relaxed) || defaults.contains(endpoint)
+        });
+    }
+
+    /// Number of broker connections the client holds (dialed or not).
+    pub fn connection_count(&self) -> usize {
+        self.inner.conns.lock().unwrap().len()
+    }
+
     fn existing_conn(&self, endpoint: &str) -> Option<Arc<Conn>> {
         self.inner.conns.lock().unwrap().get(endpoint).cloned()
     }
@@ -336,6 +410,7 @@ impl Client {
     /// first use.
     fn conn(&self, endpoint: &str) -> Result<Arc<Conn>> {
         let mut conns = self.inner.conns.lock().unwrap();
+        self.maybe_sweep(&mut conns);
         if let Some(conn) = conns.get(endpoint) {
             return Ok(conn.clone());
         }
@@ -352,6 +427,7 @@ impl Client {
             channel: builder.connect_lazy(),
             connected: AtomicBool::new(false),
             failed_at: Mutex::new(None),
+            used: AtomicBool::new(false),
         });
         conns.insert(endpoint.to_string(), conn.clone());
         Ok(conn)
@@ -470,6 +546,30 @@ mod tests {
             client.default_client().unwrap().endpoint,
             "http://127.0.0.1:999"
         );
+    }
+
+    #[tokio::test]
+    async fn unused_member_connections_are_swept() {
+        let mut config = ClientConfig::new("http://127.0.0.1:1000");
+        config.connection_sweep_interval = Duration::ZERO;
+        let client = Client::new(config).unwrap();
+        client.update_route("j/x", &route(0));
+        client.journal_client_for("j/x", true).unwrap();
+        assert_eq!(
+            client.connection_count(),
+            1,
+            "only the chosen member is dialed"
+        );
+        client.default_client().unwrap(); // Sweep: member was used; kept.
+        assert_eq!(client.connection_count(), 2);
+        client.default_client().unwrap(); // Sweep: member unused since; dropped.
+        assert_eq!(client.connection_count(), 1);
+        assert_eq!(
+            client.default_client().unwrap().endpoint,
+            "http://127.0.0.1:1000",
+            "default endpoints are never swept"
+        );
+        assert_eq!(client.connection_count(), 1);
     }
 
     #[test]

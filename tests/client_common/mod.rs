@@ -16,6 +16,8 @@ use gazette::protocol::{
 };
 use gazette_devbroker::DevBroker;
 
+pub mod scripted;
+
 /// A test's broker(s) and client.
 pub struct Env {
     /// The shared harness (dev cluster or real broker).
