@@ -17,7 +17,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -26,11 +26,10 @@ use tokio::sync::{Notify, OwnedMutexGuard};
 use tokio_util::sync::CancellationToken;
 
 use super::appender::{Appender, MAX_CHUNK_BYTES};
+pub use super::async_append::{AppendFuture, AsyncAppend};
 use super::backoff::backoff;
 use super::error::{Error, Result};
-use super::op_future::{
-    dependency_failed, finished_operation, AsyncOperation, OpFuture, OpFutures,
-};
+use super::op_future::{dependency_failed, finished_operation, OpFutures};
 use super::router::Client;
 use super::spill_buffer::{SpillBuffer, SpillFactory, SpillFile, SpillPool, DEFAULT_BUFFER_SIZE};
 use super::stats::Stats;
@@ -106,7 +105,7 @@ impl Drop for ServiceHandle {
     }
 }
 
-struct Service {
+pub(super) struct Service {
     /// Stamped on batch futures, to recognise this service's own.
     id: u64,
     client: Client,
@@ -116,7 +115,7 @@ struct Service {
     index: Mutex<Index>,
     /// Signalled whenever the last chain finishes.
     idle: Notify,
-    pool: SpillPool,
+    pub(super) pool: SpillPool,
     /// Times a `start_append` found its chain completed and started over.
     restarts: AtomicU64,
 }
@@ -136,24 +135,24 @@ struct Chain {
     state: Arc<tokio::sync::Mutex<ChainState>>,
 }
 
-struct ChainState {
+pub(super) struct ChainState {
     /// Set (with the lock held) when the serve loop ends; a caller that
     /// finds it set starts over with a new chain.
     finished: bool,
     /// Batches not yet dispatched, oldest first. The newest (back) is the
     /// one new appends may join. Never empty while not finished.
-    queue: VecDeque<Batch>,
+    pub(super) queue: VecDeque<Batch>,
     /// Set when the serve loop was dropped before finishing (its runtime
     /// shut down, or it panicked) while a caller held the lock: that caller
     /// then fails the chain's batches on release.
-    abandoned: Arc<AtomicBool>,
+    pub(super) abandoned: Arc<AtomicBool>,
 }
 
 impl ChainState {
     /// Ends a chain nobody serves any more: takes its batches (to fail
     /// with [`Error::Canceled`] once the lock is released) and removes it
     /// from the index, recording the error for the journal.
-    fn abandon(&mut self, service: &Service) -> Vec<Batch> {
+    pub(super) fn abandon(&mut self, service: &Service) -> Vec<Batch> {
         if self.finished {
             return Vec::new();
         }
@@ -181,7 +180,7 @@ impl ChainState {
 }
 
 /// Fails abandoned batches; call with the chain's lock released.
-fn fail_abandoned(batches: Vec<Batch>) {
+pub(super) fn fail_abandoned(batches: Vec<Batch>) {
     for batch in batches {
         batch.future.resolve(None, Err(Error::Canceled));
     }
@@ -245,135 +244,28 @@ impl Drop for Serving {
 }
 
 /// One Append RPC in the making.
-struct Batch {
+pub(super) struct Batch {
     future: AppendFuture,
     /// Operations that must succeed before the RPC may start.
     dependencies: OpFutures,
     /// Content written so far (created on the first write).
-    spill: Option<SpillBuffer>,
+    pub(super) spill: Option<SpillBuffer>,
     /// Returned by `start_append` at least once: someone may be waiting on
     /// its RPC, so it is made even if empty (a write barrier).
     used: bool,
     /// Bytes of released (not rolled back) content: what the RPC appends.
-    checkpoint: u64,
+    pub(super) checkpoint: u64,
 }
 
 impl Batch {
     fn new(service: &Service, request: AppendRequest, dependencies: OpFutures) -> Batch {
         Batch {
-            future: AppendFuture {
-                shared: Arc::new(BatchShared {
-                    request,
-                    op: AsyncOperation::owned_by(service.id),
-                    response: OnceLock::new(),
-                }),
-            },
+            future: AppendFuture::new(request, service.id),
             dependencies,
             spill: None,
             used: false,
             checkpoint: 0,
         }
-    }
-}
-
-struct BatchShared {
-    request: AppendRequest,
-    op: AsyncOperation,
-    /// The broker's last response, set before `op` resolves.
-    response: OnceLock<AppendResponse>,
-}
-
-/// The completion of one batch's Append RPC, shared by every caller whose
-/// content went into it. Cheap to clone. Completes exactly once: `Ok` once
-/// the batch committed, or with the error that failed it.
-#[derive(Clone)]
-pub struct AppendFuture {
-    shared: Arc<BatchShared>,
-}
-
-impl std::fmt::Debug for AppendFuture {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppendFuture")
-            .field("journal", &self.shared.request.journal)
-            .field("result", &self.try_result())
-            .finish()
-    }
-}
-
-impl AppendFuture {
-    /// The request the batch's RPC makes (or made).
-    pub fn request(&self) -> &AppendRequest {
-        &self.shared.request
-    }
-
-    /// The broker's response, once complete: for a success, its `commit`
-    /// spans the whole batch, of which each caller's bytes are a part.
-    /// `None` before completion, or if the batch failed without an answer.
-    pub fn response(&self) -> Option<&AppendResponse> {
-        if self.is_done() {
-            self.shared.response.get()
-        } else {
-            None
-        }
-    }
-
-    /// The future as an [`OpFuture`], e.g. to depend on it.
-    pub fn op(&self) -> OpFuture {
-        self.shared.op.future()
-    }
-
-    /// True once the batch completed.
-    pub fn is_done(&self) -> bool {
-        self.shared.op.is_done()
-    }
-
-    /// The outcome if complete, without waiting.
-    pub fn try_result(&self) -> Option<Result<()>> {
-        self.shared.op.try_result()
-    }
-
-    /// Waits asynchronously for the batch and returns its outcome.
-    pub async fn wait(&self) -> Result<()> {
-        self.shared.op.wait().await
-    }
-
-    /// Blocks the calling thread until the batch completes (Go's `Err()`).
-    pub fn wait_blocking(&self) -> Result<()> {
-        self.shared.op.wait_blocking()
-    }
-
-    /// Blocks for at most `timeout`; `None` if not complete by then.
-    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<()>> {
-        self.shared.op.wait_timeout(timeout)
-    }
-
-    /// Calls `callback` once the batch completes (see [`OpFuture::on_done`]).
-    pub fn on_done(&self, callback: impl FnOnce(&Result<()>) + Send + 'static) {
-        self.shared.op.on_done(callback)
-    }
-
-    /// True if both are the same batch.
-    pub fn ptr_eq(&self, other: &AppendFuture) -> bool {
-        Arc::ptr_eq(&self.shared, &other.shared)
-    }
-
-    fn resolve(&self, response: Option<AppendResponse>, result: Result<()>) {
-        if let Some(response) = response {
-            let _ = self.shared.response.set(response);
-        }
-        self.shared.op.resolve(result);
-    }
-}
-
-impl From<AppendFuture> for OpFuture {
-    fn from(future: AppendFuture) -> Self {
-        future.op()
-    }
-}
-
-impl From<&AppendFuture> for OpFuture {
-    fn from(future: &AppendFuture) -> Self {
-        future.op()
     }
 }
 
@@ -631,13 +523,7 @@ impl Service {
         let tail = guard.queue.back_mut().expect("just checked");
         tail.used = true;
         let future = tail.future.clone();
-        Some(AsyncAppend {
-            service: self.clone(),
-            guard: Some(guard),
-            future,
-            required: None,
-            write_err: None,
-        })
+        Some(AsyncAppend::new(self.clone(), guard, future))
     }
 
     fn set_tail(&self, journal: &str, future: &AppendFuture) {
@@ -876,160 +762,5 @@ async fn serve_chain(mut serving: Serving, mut err: Option<Error>) {
         batch
             .future
             .resolve(response, err.clone().map_or(Ok(()), Err));
-    }
-}
-
-/// Exclusive write access to a journal's newest batch, from
-/// [`AppendService::start_append`] until [`release`](AsyncAppend::release).
-///
-/// Write content through [`std::io::Write`]; writes go to the batch's spill
-/// buffer (memory, then a temporary file) on the calling thread. Write
-/// errors may be ignored: `release` checks for them. Dropping an
-/// `AsyncAppend` without releasing it rolls its content back.
-pub struct AsyncAppend {
-    service: Arc<Service>,
-    guard: Option<OwnedMutexGuard<ChainState>>,
-    future: AppendFuture,
-    /// First error passed to `require`.
-    required: Option<Error>,
-    /// First write error (sticky: later writes fail too).
-    write_err: Option<Error>,
-}
-
-impl std::fmt::Debug for AsyncAppend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AsyncAppend")
-            .field("journal", &self.future.shared.request.journal)
-            .field("required", &self.required)
-            .field("write_err", &self.write_err)
-            .finish()
-    }
-}
-
-impl AsyncAppend {
-    /// The request of the batch being written.
-    pub fn request(&self) -> &AppendRequest {
-        self.future.request()
-    }
-
-    /// The batch's completion future (shared with every caller batched
-    /// into it).
-    pub fn future(&self) -> AppendFuture {
-        self.future.clone()
-    }
-
-    /// Requires `result` to be `Ok`: the first error passed here is kept,
-    /// and makes `release` roll back this caller's writes and return it.
-    /// Returns `self` for chaining (`aa.require(r).release()`).
-    pub fn require<T, E: Into<Error>>(&mut self, result: std::result::Result<T, E>) -> &mut Self {
-        if let Err(err) = result {
-            self.required.get_or_insert(err.into());
-        }
-        self
-    }
-
-    /// Ends this caller's write access. If a required error or a write
-    /// error is set, rolls back exactly this caller's bytes and returns it
-    /// (the batch still goes ahead with other callers' content). Otherwise
-    /// the bytes are queued for the batch's RPC, whose future is returned.
-    pub fn release(mut self) -> Result<AppendFuture> {
-        self.finish(true)
-    }
-
-    /// Like [`AsyncAppend::release`], for chaining after `require`.
-    pub fn release_mut(&mut self) -> Result<AppendFuture> {
-        self.finish(true)
-    }
-
-    fn finish(&mut self, commit: bool) -> Result<AppendFuture> {
-        let Some(mut guard) = self.guard.take() else {
-            return Err(Error::InvalidArgument(
-                "AsyncAppend already released".into(),
-            ));
-        };
-        let failed = self.required.take().or_else(|| self.write_err.take());
-        let tail = guard.queue.back_mut().expect("held batch");
-        let result = match (failed, commit) {
-            (None, true) => {
-                if let Some(spill) = &tail.spill {
-                    tail.checkpoint = spill.len();
-                }
-                Ok(self.future.clone())
-            }
-            (failed, _) => {
-                if let Some(spill) = &mut tail.spill {
-                    spill.rollback(tail.checkpoint);
-                }
-                Err(failed.unwrap_or(Error::Canceled))
-            }
-        };
-        if guard.abandoned.load(Ordering::SeqCst) {
-            // The serve loop is gone (see `Serving`): nobody else will.
-            let batches = guard.abandon(&self.service);
-            drop(guard);
-            fail_abandoned(batches);
-        }
-        result
-    }
-
-    fn spill(&mut self) -> std::io::Result<&mut SpillBuffer> {
-        let guard = self
-            .guard
-            .as_mut()
-            .ok_or_else(|| std::io::Error::other("AsyncAppend already released"))?;
-        let tail = guard.queue.back_mut().expect("held batch");
-        if tail.spill.is_none() {
-            tail.spill = Some(self.service.pool.get()?);
-        }
-        Ok(tail.spill.as_mut().expect("just set"))
-    }
-
-    fn record(&mut self, result: std::io::Result<()>) -> std::io::Result<()> {
-        if let Err(err) = &result {
-            let kept = std::io::Error::new(err.kind(), err.to_string());
-            self.write_err = Some(Error::from(kept));
-        }
-        result
-    }
-}
-
-impl std::io::Write for AsyncAppend {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.write_all(data).map(|()| data.len())
-    }
-
-    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
-        if let Some(err) = &self.write_err {
-            return Err(err.clone().into());
-        }
-        if data.is_empty() {
-            return Ok(());
-        }
-        let result = self.spill().and_then(|spill| spill.write_all(data));
-        self.record(result)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        if let Some(err) = &self.write_err {
-            return Err(err.clone().into());
-        }
-        let holds_content = self
-            .guard
-            .as_ref()
-            .and_then(|guard| guard.queue.back())
-            .is_some_and(|tail| tail.spill.is_some());
-        if !holds_content {
-            return Ok(());
-        }
-        let result = self.spill().and_then(|spill| spill.flush());
-        self.record(result)
-    }
-}
-
-impl Drop for AsyncAppend {
-    fn drop(&mut self) {
-        if self.guard.is_some() {
-            let _ = self.finish(false);
-        }
     }
 }

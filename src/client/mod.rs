@@ -5,6 +5,7 @@
 pub mod append;
 pub mod append_service;
 pub mod appender;
+pub mod async_append;
 pub mod backoff;
 pub mod codecs;
 pub mod config;
