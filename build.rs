@@ -3,6 +3,7 @@
 //! is needed.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
+    c_library_link_args();
     println!("cargo:rerun-if-changed=proto/protocol.proto");
     let fds = protox::compile(["protocol.proto"], ["proto"])?;
     tonic_prost_build::configure()
@@ -14,4 +15,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .bytes(".protocol.ReplicateRequest.content")
         .compile_fds(fds)?;
     Ok(())
+}
+
+/// Link arguments of the C shared library (ELF only): a soname carrying the
+/// ABI version, `-z nodelete` (unloading a Rust library whose thread-local
+/// destructors are registered can crash at thread exit), and a version
+/// script exporting only `gazette_*`.
+fn c_library_link_args() {
+    println!("cargo:rerun-if-changed=gazette.map");
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if os == "linux" || os == "freebsd" || os == "android" {
+        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgazette.so.0");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={dir}/gazette.map");
+    }
 }

@@ -7,5 +7,8 @@
 //! - [`client`]: the async Rust client, mirroring the Go package
 //!   `go.gazette.dev/core/broker/client`.
 
+#![warn(missing_docs)]
+
 pub mod client;
+pub mod ffi;
 pub mod protocol;

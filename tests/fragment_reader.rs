@@ -144,6 +144,9 @@ async fn content_longer_than_the_fragment_is_truncated_then_an_error() {
     assert_eq!(&chunk[..], b"XXXXXhello, worl");
     let err = reader.next_chunk(1 << 20).await.unwrap_err();
     assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
+    // The error sticks.
+    let err = reader.next_chunk(1 << 20).await.unwrap_err();
+    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
 }
 
 #[tokio::test]
@@ -535,4 +538,52 @@ async fn dropping_a_reader_mid_fragment_stops_its_transfer() {
         sent < TOTAL / 4,
         "only a bounded read-ahead was transferred ({sent} bytes)"
     );
+}
+
+/// A source that fails after handing out `ok` bytes of `data`.
+struct FailingSource {
+    data: Vec<u8>,
+    ok: usize,
+}
+
+impl std::io::Read for FailingSource {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.ok == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "disk on fire",
+            ));
+        }
+        let n = buf.len().min(self.ok).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data.drain(..n);
+        self.ok -= n;
+        Ok(n)
+    }
+}
+
+#[tokio::test]
+async fn source_errors_are_io_errors_not_codec_errors() {
+    for codec in [CompressionCodec::None, CompressionCodec::Gzip] {
+        let data = match codec {
+            CompressionCodec::Gzip => gzip(FIXTURE),
+            _ => FIXTURE.to_vec(),
+        };
+        let source = FailingSource { data, ok: 12 };
+        let result = async {
+            let mut reader =
+                FragmentReader::new(Box::new(source), fragment(100, 120, codec), 100).await?;
+            match drain(&mut reader).await {
+                (_, Some(err)) => Err(err),
+                (got, None) => Ok(got),
+            }
+        }
+        .await;
+        let err = result.expect_err("the source fails");
+        match &err {
+            Error::Io(io) => assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset),
+            other => panic!("{codec:?}: {other:?}"),
+        }
+        assert_eq!(err.to_string(), "disk on fire");
+    }
 }

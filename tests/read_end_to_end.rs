@@ -3,6 +3,7 @@
 //! (`do_not_proxy`) fragment reads, and through a RetryReader while the dev
 //! broker cuts its streams.
 
+mod common;
 mod read_support;
 
 use gazette::client::reader::ReadStep;
@@ -66,6 +67,9 @@ fn request(journal: &str, do_not_proxy: bool) -> ReadRequest {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_codec_reads_back_identically_every_way() {
     let env = Env::start_with(2).await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let data = content();
     for codec in [
         CompressionCodec::None,
@@ -87,33 +91,32 @@ async fn every_codec_reads_back_identically_every_way() {
             .unwrap();
         assert_eq!(route.members.len(), 1);
         let member = (0..2)
-            .find(|i| route.members[0] == env.broker.process_id(*i))
+            .find(|i| route.members[0] == dev.process_id(*i))
             .unwrap();
         let other = 1 - member;
 
         // 1. Proxied: the client only knows the non-member broker and keeps no
         //    routes, so every Read goes through it.
-        let mut config = ClientConfig::new(env.broker.endpoint(other));
+        let mut config = ClientConfig::new(dev.endpoint(other));
         config.route_cache_size = 0;
         let proxied = Client::new(config).unwrap();
         let before = (
-            env.broker.counters().get(other, Rpc::Read),
-            env.broker.counters().get(member, Rpc::Read),
+            dev.counters().get(other, Rpc::Read),
+            dev.counters().get(member, Rpc::Read),
         );
         let mut rr = RetryReader::new(&proxied, request(&journal, false));
         let got = read_all(&mut rr, |_| {}).await;
         assert!(got == data, "{codec:?}: proxied read differs");
-        assert!(env.broker.counters().get(other, Rpc::Read) > before.0);
+        assert!(dev.counters().get(other, Rpc::Read) > before.0);
         assert!(
-            env.broker.counters().get(member, Rpc::Read) > before.1,
+            dev.counters().get(member, Rpc::Read) > before.1,
             "relayed to the member"
         );
 
         // 2. Direct: do_not_proxy reads fetch every persisted fragment file.
-        let direct = Client::new(
-            ClientConfig::new(env.broker.endpoint(member)).with_file_root(env.store.path()),
-        )
-        .unwrap();
+        let direct =
+            Client::new(ClientConfig::new(dev.endpoint(member)).with_file_root(env.store_root()))
+                .unwrap();
         let mut rr = RetryReader::new(&direct, request(&journal, true));
         let mut fragments = 0;
         let mut last_begin = -1;
@@ -143,7 +146,7 @@ async fn every_codec_reads_back_identically_every_way() {
 
         // 3. Cut streams: the broker breaks a Read stream every ~300 KiB and
         //    fails a few RPCs outright; the RetryReader carries on.
-        let faults = env.broker.faults();
+        let faults = dev.faults();
         faults.cut_stream_after(Rpc::Read, 300_000);
         faults.fail_next(
             Rpc::Read,

@@ -2,6 +2,7 @@
 //! Gazette's tests use a stub) and, for protocol violations a real broker
 //! never commits, a scripted broker.
 
+mod common;
 mod read_support;
 
 use std::io::SeekFrom;
@@ -51,6 +52,9 @@ async fn read_to_end(reader: &mut Reader) -> (Vec<u8>, Result<(), Error>) {
 #[tokio::test]
 async fn metadata_frame_with_url_then_direct_fragment_read() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = fixture_journal(&env, CompressionCodec::Gzip).await;
     let mut req = request(&journal, 105);
     req.do_not_proxy = true;
@@ -74,7 +78,7 @@ async fn metadata_frame_with_url_then_direct_fragment_read() {
         .route_cache()
         .get(&journal)
         .expect("route cached");
-    assert_eq!(route.members, vec![env.broker.process_id(0)]);
+    assert_eq!(route.members, vec![dev.process_id(0)]);
 
     // Then the fragment's content from the requested offset, then EOF.
     let (got, end) = read_to_end(&mut reader).await;
@@ -87,6 +91,9 @@ async fn metadata_frame_with_url_then_direct_fragment_read() {
 #[tokio::test]
 async fn direct_reads_cover_every_codec() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     for codec in [
         CompressionCodec::None,
         CompressionCodec::Gzip,
@@ -106,6 +113,9 @@ async fn direct_reads_cover_every_codec() {
 #[tokio::test]
 async fn direct_read_stops_at_end_offset() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::Gzip).await;
     let mut req = request(&journal, 105);
     req.do_not_proxy = true;
@@ -120,6 +130,9 @@ async fn direct_read_stops_at_end_offset() {
 #[tokio::test]
 async fn direct_read_without_file_transport_fails() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::Gzip).await;
     let mut req = request(&journal, 105);
     req.do_not_proxy = true;
@@ -139,6 +152,9 @@ async fn direct_read_without_file_transport_fails() {
 #[tokio::test]
 async fn proxied_read_streams_frames_and_carries_fragment_onto_content() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::Snappy).await;
     env.append(&journal, b"tail").await; // The open fragment [120, 124).
     let mut reader = Reader::new(&env.client, request(&journal, 110));
@@ -201,6 +217,9 @@ async fn content_frames_are_handed_out_without_copying() {
 #[tokio::test]
 async fn read_into_a_buffer() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::None).await;
     let mut reader = Reader::new(&env.client, request(&journal, 105));
     let mut buf = [0u8; 6];
@@ -223,6 +242,9 @@ async fn read_into_a_buffer() {
 #[tokio::test]
 async fn immediate_offset_not_yet_available() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::None).await;
     let mut reader = Reader::new(&env.client, request(&journal, 120));
     let err = reader.next_chunk(100).await.unwrap_err();
@@ -237,6 +259,9 @@ async fn immediate_offset_not_yet_available() {
 #[tokio::test]
 async fn offset_minus_one_resolves_to_the_write_head() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::None).await;
     // Non-blocking: the broker answers OFFSET_NOT_YET_AVAILABLE at the write
     // head; the status error wins but the offset update sticks.
@@ -250,8 +275,9 @@ async fn offset_minus_one_resolves_to_the_write_head() {
     let mut req = request(&journal, -1);
     req.block = true;
     let mut reader = Reader::new(&env.client, req);
+    let seen = env.read_rpcs();
     let appended = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        env.settle_read(seen).await;
         env.append(&journal, b"next").await;
     };
     let (first, ()) = tokio::join!(reader.next_chunk(100), appended);
@@ -268,8 +294,11 @@ async fn offset_minus_one_resolves_to_the_write_head() {
 #[tokio::test]
 async fn status_frames_map_to_named_errors() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = fixture_journal(&env, CompressionCodec::None).await;
-    let faults = env.broker.faults();
+    let faults = dev.faults();
     for (status, text) in [
         (Status::NotJournalBroker, "NOT_JOURNAL_BROKER"),
         (
@@ -293,8 +322,11 @@ async fn status_frames_map_to_named_errors() {
 #[tokio::test]
 async fn partial_content_then_a_broken_stream() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = fixture_journal(&env, CompressionCodec::None).await;
-    env.broker.faults().cut_stream_after(Rpc::Read, 7);
+    dev.faults().cut_stream_after(Rpc::Read, 7);
     let mut reader = Reader::new(&env.client, request(&journal, 100));
     let (got, end) = read_to_end(&mut reader).await;
     assert_eq!(got, b"XXXXXhe");
@@ -306,8 +338,11 @@ async fn partial_content_then_a_broken_stream() {
 #[tokio::test]
 async fn grpc_errors_are_returned_whole() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = fixture_journal(&env, CompressionCodec::None).await;
-    env.broker.faults().fail_next(
+    dev.faults().fail_next(
         Rpc::Read,
         1,
         Fault::Grpc(tonic::Code::Unknown, "potato".into()),
@@ -338,6 +373,9 @@ async fn adjusted_offset_accounts_for_buffered_bytes() {
 #[tokio::test]
 async fn seek_within_a_direct_fragment() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::Zstandard).await;
     let mut req = request(&journal, 100);
     req.do_not_proxy = true;
@@ -387,6 +425,9 @@ async fn seek_within_a_direct_fragment() {
 #[tokio::test]
 async fn cancelled_and_expired_contexts() {
     let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
     let journal = fixture_journal(&env, CompressionCodec::None).await;
 
     let token = CancellationToken::new();
@@ -595,4 +636,56 @@ async fn a_successor_is_routed_by_the_last_header() {
     // The new RPC cleared the carried response.
     assert_eq!(next.response(), &ReadResponse::default());
     assert_eq!(broker.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn metadata_only_reads_end_after_the_metadata_frame() {
+    let env = Env::start().await;
+    let journal = env
+        .create("metadata-only", CompressionCodec::None, 1024)
+        .await;
+    env.append(&journal, b"some content").await;
+    let mut req = request(&journal, 4);
+    req.metadata_only = true;
+    let mut reader = Reader::new(&env.client, req);
+    assert_eq!(reader.next_chunk(100).await.unwrap(), ReadStep::Frame);
+    let response = reader.response();
+    assert_eq!(response.offset, 4);
+    assert_eq!(response.write_head, 12);
+    assert!(response.header.is_some());
+    assert_eq!(reader.next_chunk(100).await.unwrap(), ReadStep::Eof);
+    assert_eq!(
+        reader.next_chunk(100).await.unwrap(),
+        ReadStep::Eof,
+        "EOF sticks"
+    );
+    assert_eq!(reader.request().offset, 4);
+}
+
+#[tokio::test]
+async fn proxied_read_stops_at_end_offset() {
+    let env = Env::start().await;
+    let journal = env.create("end-offset", CompressionCodec::None, 1024).await;
+    env.append(&journal, b"0123456789").await;
+    let mut req = request(&journal, 2);
+    req.end_offset = 6;
+    let mut reader = Reader::new(&env.client, req);
+    let (got, end) = read_to_end(&mut reader).await;
+    end.unwrap();
+    assert_eq!(got, b"2345");
+    assert_eq!(reader.request().offset, 6);
+}
+
+#[tokio::test]
+async fn invalid_requests_are_refused_before_any_rpc() {
+    let env = Env::start().await;
+    let mut req = request("fragreader-tests/bad", 10);
+    req.end_offset = 5;
+    let mut reader = Reader::new(&env.client, req);
+    let err = reader.next_chunk(10).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(_)), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "ReadRequest: invalid EndOffset (5; expected 0 or Offset <= EndOffset)"
+    );
 }

@@ -2,6 +2,7 @@
 //! use a stub), plus a scripted broker and HTTP fragment server for
 //! misbehaving direct fragment reads.
 
+mod common;
 mod read_support;
 
 use std::io::SeekFrom;
@@ -61,11 +62,14 @@ async fn offset_and_journal_reflect_the_request() {
 #[tokio::test]
 async fn retries_through_errors_and_routing_statuses() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("retries", CompressionCodec::None, 1024).await;
     env.append(&journal, &[b'.'; 100]).await;
     env.append(&journal, b"foobarbazbing").await;
 
-    let faults = env.broker.faults();
+    let faults = dev.faults();
     faults.fail_next(
         Rpc::Read,
         1,
@@ -96,7 +100,7 @@ async fn retries_through_errors_and_routing_statuses() {
     assert_eq!(rr.offset(), 113);
     // Failed RPC, NOT_JOURNAL_BROKER, two cut streams.
     assert!(env.client.stats().snapshot().retries - retries_before >= 4);
-    assert!(env.broker.counters().total(Rpc::Read) >= 5);
+    assert!(dev.counters().total(Rpc::Read) >= 5);
 }
 
 #[tokio::test]
@@ -123,8 +127,9 @@ async fn switching_block_on_swallows_offset_not_yet_available() {
     req.block = true;
     rr.cancel();
     rr.restart(req);
+    let seen = env.read_rpcs();
     let appended = async {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        env.settle_read(seen).await;
         env.append(&journal, b"third").await;
     };
     let (jump, ()) = tokio::join!(rr.next_chunk(100), appended);
@@ -193,6 +198,9 @@ async fn parent_context_bounds_every_reader() {
 #[tokio::test]
 async fn restart_with_end_offset_reads_through_fragment_ends_and_errors() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("end-offset", CompressionCodec::Gzip, 1024).await;
     env.append(&journal, &[b'.'; 100]).await;
     env.flush(&journal);
@@ -202,7 +210,7 @@ async fn restart_with_end_offset_reads_through_fragment_ends_and_errors() {
     env.flush(&journal);
 
     let mut rr = RetryReader::new(&env.client, request(&journal, 0));
-    env.broker.faults().fail_next(
+    dev.faults().fail_next(
         Rpc::Read,
         1,
         Fault::Grpc(tonic::Code::Unavailable, "try again".into()),
@@ -234,6 +242,9 @@ async fn journal_not_found_is_surfaced_after_a_few_tries() {
 #[tokio::test]
 async fn reading_through_a_broker_restart() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("restart", CompressionCodec::None, 1024).await;
     env.append(&journal, b"before").await;
     let mut req = request(&journal, 0);
@@ -243,9 +254,9 @@ async fn reading_through_a_broker_restart() {
 
     let restarted = async {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(env.broker.stop_broker(0).await);
+        assert!(dev.stop_broker(0).await);
         tokio::time::sleep(Duration::from_millis(150)).await;
-        assert!(env.broker.restart_broker(0).await.unwrap());
+        assert!(dev.restart_broker(0).await.unwrap());
         env.append(&journal, b"after").await;
     };
     let (got, ()) = tokio::join!(read_exactly(&mut rr, 5), restarted);
@@ -256,6 +267,9 @@ async fn reading_through_a_broker_restart() {
 #[tokio::test]
 async fn seek_discards_forward_and_restarts_backward() {
     let env = Env::start().await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
     let journal = env.create("seek", CompressionCodec::Snappy, 1024).await;
     env.append(&journal, &[b'.'; 100]).await;
     env.flush(&journal);
@@ -266,19 +280,19 @@ async fn seek_discards_forward_and_restarts_backward() {
     req.do_not_proxy = true;
     let mut rr = RetryReader::new(&env.client, req);
     assert_eq!(read_exactly(&mut rr, 5).await, b"XXXXX");
-    let rpcs = env.broker.counters().total(Rpc::Read);
+    let rpcs = dev.counters().total(Rpc::Read);
 
     // Forward within the open fragment: discarded, no new RPC.
     assert_eq!(rr.seek(SeekFrom::Current(1)).await.unwrap(), 106);
     assert_eq!(read_exactly(&mut rr, 5).await, b"ello,");
-    assert_eq!(env.broker.counters().total(Rpc::Read), rpcs);
+    assert_eq!(dev.counters().total(Rpc::Read), rpcs);
 
     // Backward: the reader restarts at the new offset.
     let old = rr.reader().context().cancel.clone().unwrap();
     assert_eq!(rr.seek(SeekFrom::Start(105)).await.unwrap(), 105);
     assert!(old.is_cancelled(), "the old reader was cancelled");
     assert_eq!(read_exactly(&mut rr, 5).await, b"hello");
-    assert_eq!(env.broker.counters().total(Rpc::Read), rpcs + 1);
+    assert_eq!(dev.counters().total(Rpc::Read), rpcs + 1);
 
     assert!(matches!(
         rr.seek(SeekFrom::End(0)).await,
@@ -508,4 +522,160 @@ async fn misbehaving_direct_reads_recover_through_rpcs() {
         assert_eq!(offsets, vec![100, resumed_at], "{how:?}");
         server.abort();
     }
+}
+
+#[tokio::test]
+async fn end_offset_ends_a_blocking_read() {
+    let env = Env::start().await;
+    let journal = env
+        .create("blocking-end", CompressionCodec::None, 1024)
+        .await;
+    env.append(&journal, b"0123").await;
+    let mut req = request(&journal, 1);
+    req.block = true;
+    req.end_offset = 7;
+    let mut rr = RetryReader::new(&env.client, req);
+    let appended = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        env.append(&journal, b"456789").await;
+    };
+    let ((got, end), ()) = tokio::join!(read_to_end(&mut rr), appended);
+    end.unwrap();
+    assert_eq!(got, b"123456");
+    assert_eq!(rr.offset(), 7);
+}
+
+#[tokio::test]
+async fn invalid_requests_are_returned_not_retried() {
+    let env = Env::start().await;
+    let mut rr = RetryReader::new(&env.client, request("bad", 0));
+    let err = rr.next_chunk(10).await.unwrap_err();
+    assert!(
+        err.to_string().starts_with("ReadRequest.Journal: "),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn as_an_async_read_and_a_stream() {
+    use tokio::io::AsyncBufReadExt;
+    use tokio_stream::StreamExt;
+
+    let env = Env::start().await;
+    let journal = env.create("lines", CompressionCodec::Gzip, 1024).await;
+    let text: String = (0..200).map(|i| format!("line number {i}\n")).collect();
+    env.append(&journal, text.as_bytes()).await;
+    let end = text.len() as i64;
+
+    // Lines through a BufReader, ending at end_offset.
+    let mut req = request(&journal, 0);
+    req.end_offset = end;
+    req.block = true;
+    let stream = RetryReader::new(&env.client, req.clone()).into_stream();
+    let mut lines = tokio::io::BufReader::new(stream).lines();
+    let mut n = 0;
+    while let Some(line) = lines.next_line().await.unwrap() {
+        assert_eq!(line, format!("line number {n}"));
+        n += 1;
+    }
+    assert_eq!(n, 200);
+
+    // Chunks through the Stream, with an error item for a non-blocking read
+    // reaching the write head.
+    req.block = false;
+    req.end_offset = 0;
+    let mut stream = RetryReader::new(&env.client, req).into_stream();
+    let mut got = Vec::new();
+    let err = loop {
+        match stream.next().await {
+            Some(Ok(chunk)) => got.extend_from_slice(&chunk),
+            Some(Err(err)) => break err,
+            None => panic!("non-blocking reads end with OFFSET_NOT_YET_AVAILABLE"),
+        }
+    };
+    assert!(matches!(err, Error::OffsetNotYetAvailable), "{err:?}");
+    assert_eq!(got, text.as_bytes());
+    assert_eq!(stream.get_ref().unwrap().offset(), end);
+}
+
+#[tokio::test]
+async fn deleted_fragments_are_skipped_with_an_offset_jump() {
+    let env = Env::start().await;
+    if env.dev().is_none() {
+        return common::skip();
+    }
+    let journal = env
+        .create("expired", CompressionCodec::Zstandard, 1024)
+        .await;
+    env.append(&journal, b"expired!").await;
+    env.flush(&journal);
+    env.append(&journal, b"kept").await;
+    env.flush(&journal);
+    // Remove the first fragment's file, as retention would.
+    let dir = env.store_root().join(&journal);
+    let first = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("0000000000000000-")
+        })
+        .expect("first fragment file");
+    std::fs::remove_file(first).unwrap();
+
+    for do_not_proxy in [false, true] {
+        let mut req = request(&journal, 0);
+        req.do_not_proxy = do_not_proxy;
+        let mut rr = RetryReader::new(&env.client, req);
+        let jump = rr.next_chunk(100).await;
+        assert!(matches!(jump, Err(Error::OffsetJump)), "{jump:?}");
+        assert_eq!(rr.offset(), 8);
+        let (got, end) = read_to_end(&mut rr).await;
+        assert!(matches!(end, Err(Error::OffsetNotYetAvailable)), "{end:?}");
+        assert_eq!(got, b"kept");
+    }
+}
+
+#[tokio::test]
+async fn do_not_proxy_reads_find_a_member_through_the_response_route() {
+    let env = Env::start_with(2).await;
+    let Some(dev) = env.dev() else {
+        return common::skip();
+    };
+    let journal = env
+        .create("discovery", CompressionCodec::Snappy, 1024)
+        .await;
+    env.append(&journal, b"found it").await;
+    env.flush(&journal);
+    let route = gazette::client::list::get_journal(&env.client, &journal)
+        .await
+        .unwrap()
+        .route
+        .unwrap();
+    let member = (0..2)
+        .find(|i| route.members[0] == dev.process_id(*i))
+        .unwrap();
+    let other = 1 - member;
+
+    // A client that only knows the other broker and caches no routes: the
+    // NOT_JOURNAL_BROKER answer's header routes the retry to the member.
+    let mut config =
+        gazette::client::ClientConfig::new(dev.endpoint(other)).with_file_root(env.store_root());
+    config.route_cache_size = 0;
+    let client = gazette::client::Client::new(config).unwrap();
+    let before = (
+        dev.counters().get(other, Rpc::Read),
+        dev.counters().get(member, Rpc::Read),
+    );
+    let mut req = request(&journal, 0);
+    req.do_not_proxy = true;
+    let mut rr = RetryReader::new(&client, req);
+    let (got, end) = read_to_end(&mut rr).await;
+    assert!(matches!(end, Err(Error::OffsetNotYetAvailable)), "{end:?}");
+    assert_eq!(got, b"found it");
+    assert_eq!(dev.counters().get(other, Rpc::Read) - before.0, 1);
+    assert!(dev.counters().get(member, Rpc::Read) - before.1 >= 1);
 }

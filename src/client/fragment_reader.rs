@@ -343,8 +343,8 @@ pub struct FragmentReader {
     offset: i64,
     pending: Bytes,
     rx: mpsc::Receiver<Msg>,
-    /// Set once the decoder thread's final message has been handed out.
-    finished: bool,
+    /// How the decoded stream ended, once the decoder thread said so.
+    finished: Option<Result<()>>,
 }
 
 impl std::fmt::Debug for FragmentReader {
@@ -420,7 +420,7 @@ impl FragmentReader {
                 offset,
                 pending: Bytes::new(),
                 rx,
-                finished: false,
+                finished: None,
             }),
             Ok(Err(err)) => Err(err),
             Err(_) => Err(Error::Codec("fragment decoder thread failed".into())),
@@ -439,25 +439,23 @@ impl FragmentReader {
 
     /// Returns the next decoded chunk, at most `max` bytes long (`max` > 0),
     /// without copying. `Ok(None)` is the clean end at exactly
-    /// `Fragment.end`; once an error or `None` was returned, later calls
-    /// return `Ok(None)`.
+    /// `Fragment.end`. The end (clean or an error) is returned again by
+    /// later calls.
     pub async fn next_chunk(&mut self, max: usize) -> Result<Option<Bytes>> {
-        debug_assert!(max > 0);
+        let max = max.max(1);
         while self.pending.is_empty() {
-            if self.finished {
-                return Ok(None);
+            if let Some(finished) = &self.finished {
+                return finished.clone().map(|()| None);
             }
-            match self.rx.recv().await {
-                Some(Msg::Data(chunk)) => self.pending = chunk,
-                Some(Msg::End(result)) => {
-                    self.finished = true;
-                    result?;
+            let end = match self.rx.recv().await {
+                Some(Msg::Data(chunk)) => {
+                    self.pending = chunk;
+                    continue;
                 }
-                None => {
-                    self.finished = true;
-                    return Err(Error::Codec("fragment decoder thread failed".into()));
-                }
-            }
+                Some(Msg::End(result)) => result,
+                None => Err(Error::Codec("fragment decoder thread failed".into())),
+            };
+            self.finished = Some(end);
         }
         let n = max.min(self.pending.len());
         let chunk = self.pending.split_to(n);

@@ -228,7 +228,8 @@ impl Reader {
         self.request.offset - buffered as i64
     }
 
-    /// Copies the next bytes into `buf` (non-empty); see [`ReadStep`].
+    /// Copies the next bytes into `buf`; see [`ReadStep`]. An empty `buf`
+    /// returns `Data(0)` at once.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<ReadStep<usize>> {
         if buf.is_empty() {
             return Ok(ReadStep::Data(0));
@@ -358,7 +359,10 @@ impl Reader {
                 return Err(err);
             }
         };
-        self.client.report_success(dispatch);
+        if frame.header.is_some() {
+            // The first frame: the broker connection works.
+            self.client.report_success(dispatch);
+        }
 
         if let Err(err) = frame.validate() {
             return Err(Error::Validation(err.context("ReadResponse").to_string()));

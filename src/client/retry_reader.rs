@@ -22,7 +22,9 @@
 //! at 0 on every call.
 //!
 //! Steps are [`ReadStep`]s as for [`Reader`]: `Frame` means a frame arrived
-//! with no bytes yet, which is not the end.
+//! with no bytes yet, which is not the end. Bytes and an error never come
+//! out of one call (Go may return both; here the bytes come first and the
+//! error, if it is not retried, on the next call).
 
 use std::io::SeekFrom;
 use std::sync::{Arc, Mutex};
@@ -199,8 +201,8 @@ impl RetryReader {
         &mut self.reader
     }
 
-    /// Copies the next bytes into `buf` (non-empty), retrying; see the
-    /// [module docs](self) and [`ReadStep`].
+    /// Copies the next bytes into `buf`, retrying; see the [module
+    /// docs](self) and [`ReadStep`]. An empty `buf` returns `Data(0)` at once.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<ReadStep<usize>> {
         if buf.is_empty() {
             return Ok(ReadStep::Data(0));
@@ -323,5 +325,126 @@ impl RetryReader {
         let offset = self.seek(SeekFrom::Start(target as u64)).await;
         buffer.reset();
         offset
+    }
+}
+
+/// One pending [`RetryReader::next_chunk`] call, owning its reader.
+type PendingStep = std::pin::Pin<
+    Box<dyn std::future::Future<Output = (RetryReader, Result<ReadStep<Bytes>>)> + Send>,
+>;
+
+/// A [`RetryReader`] as a [`Stream`](tokio_stream::Stream) of content chunks
+/// and as a [`tokio::io::AsyncRead`], for consumers that want plain bytes
+/// (e.g. `BufReader::lines`). Built by [`RetryReader::into_stream`].
+///
+/// `Frame` steps are skipped and [`ReadStep::Eof`] ends the stream. Errors
+/// are yielded (through `AsyncRead`, as `std::io::Error`s carrying the
+/// [`Error`]); polling again after one continues reading, which after
+/// [`Error::OffsetJump`] goes on at the new offset.
+pub struct ReadStream {
+    idle: Option<RetryReader>,
+    pending: Option<PendingStep>,
+    /// Bytes received but not yet copied out by `poll_read`.
+    leftover: Bytes,
+}
+
+impl std::fmt::Debug for ReadStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadStream")
+            .field("reading", &self.pending.is_some())
+            .field("leftover", &self.leftover.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RetryReader {
+    /// Turns this RetryReader into a [`ReadStream`]. Take a
+    /// [`cancel_handle`](RetryReader::cancel_handle) first to cancel it.
+    pub fn into_stream(self) -> ReadStream {
+        ReadStream {
+            idle: Some(self),
+            pending: None,
+            leftover: Bytes::new(),
+        }
+    }
+}
+
+impl ReadStream {
+    /// The RetryReader back, unless a read is in progress (then `None`).
+    /// Bytes received but not yet read through `AsyncRead` are lost.
+    pub fn into_inner(self) -> Option<RetryReader> {
+        self.idle
+    }
+
+    /// The RetryReader, when no read is in progress.
+    pub fn get_ref(&self) -> Option<&RetryReader> {
+        self.idle.as_ref()
+    }
+
+    fn poll_chunk(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<Bytes>>> {
+        use std::task::Poll;
+        loop {
+            if self.pending.is_none() {
+                let Some(mut rr) = self.idle.take() else {
+                    return Poll::Ready(None);
+                };
+                self.pending = Some(Box::pin(async move {
+                    let step = rr.next_chunk(64 * 1024).await;
+                    (rr, step)
+                }));
+            }
+            let (rr, step) = match self.pending.as_mut().expect("set above").as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(out) => out,
+            };
+            self.pending = None;
+            self.idle = Some(rr);
+            match step {
+                Ok(ReadStep::Data(chunk)) => return Poll::Ready(Some(Ok(chunk))),
+                Ok(ReadStep::Frame) => continue,
+                Ok(ReadStep::Eof) => return Poll::Ready(None),
+                Err(err) => return Poll::Ready(Some(Err(err))),
+            }
+        }
+    }
+}
+
+impl tokio_stream::Stream for ReadStream {
+    type Item = Result<Bytes>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if !this.leftover.is_empty() {
+            return std::task::Poll::Ready(Some(Ok(std::mem::take(&mut this.leftover))));
+        }
+        this.poll_chunk(cx)
+    }
+}
+
+impl tokio::io::AsyncRead for ReadStream {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        let this = self.get_mut();
+        if this.leftover.is_empty() {
+            match this.poll_chunk(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Ready(Some(Err(err))) => return Poll::Ready(Err(err.into())),
+                Poll::Ready(Some(Ok(chunk))) => this.leftover = chunk,
+            }
+        }
+        let n = buf.remaining().min(this.leftover.len());
+        buf.put_slice(&this.leftover.split_to(n));
+        Poll::Ready(Ok(()))
     }
 }

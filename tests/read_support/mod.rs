@@ -5,8 +5,8 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -14,32 +14,24 @@ use gazette::client::{Client, ClientConfig};
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::journal_server::{Journal, JournalServer};
 use gazette::protocol::{
-    apply_request, header, journal_spec, process_spec, AppendRequest, AppendResponse, ApplyRequest,
-    ApplyResponse, CompressionCodec, FragmentStoreHealthRequest, FragmentStoreHealthResponse,
-    FragmentsRequest, FragmentsResponse, Header, JournalSpec, LabelSet, ListRequest, ListResponse,
-    ReadRequest, ReadResponse, ReplicateRequest, ReplicateResponse, Route,
+    header, process_spec, AppendRequest, AppendResponse, ApplyRequest, ApplyResponse,
+    CompressionCodec, FragmentStoreHealthRequest, FragmentStoreHealthResponse, FragmentsRequest,
+    FragmentsResponse, Header, ListRequest, ListResponse, ReadRequest, ReadResponse,
+    ReplicateRequest, ReplicateResponse, Route,
 };
-use gazette_devbroker::{DevBroker, Options};
+use gazette_devbroker::DevBroker;
+
+use crate::common::TestEnv;
 use tokio_stream::Stream;
 use tonic::transport::Channel;
 
-/// A journal name unique to this process and call.
-pub fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "fragreader-tests/{}/{prefix}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-/// A dev broker with a fragment store in a temp dir, and a client whose
-/// file transport reads that store.
+/// The shared test environment (a dev cluster with a `file:///` store, or
+/// the real broker of `GAZETTE_TEST_BROKER`) with a client whose file
+/// transport reads that store, and a raw stub.
 pub struct Env {
-    pub broker: DevBroker,
+    pub test: TestEnv,
     pub client: Client,
     pub raw: JournalClient<Channel>,
-    pub store: tempfile::TempDir,
 }
 
 impl Env {
@@ -48,60 +40,32 @@ impl Env {
     }
 
     pub async fn start_with(brokers: usize) -> Env {
-        let store = tempfile::tempdir().unwrap();
-        let broker = DevBroker::start(Options {
-            brokers,
-            store: Some(store.path().to_path_buf()),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+        let test = TestEnv::start(brokers).await;
         let client =
-            Client::new(ClientConfig::new(broker.endpoint(0)).with_file_root(store.path()))
+            Client::new(ClientConfig::new(test.endpoint()).with_file_root(test.fragment_root()))
                 .unwrap();
-        let raw = JournalClient::connect(broker.endpoint(0)).await.unwrap();
-        Env {
-            broker,
-            client,
-            raw,
-            store,
-        }
+        let raw = test.raw_client().await;
+        Env { test, client, raw }
+    }
+
+    /// The dev broker (fault injection, flush, counters); None against a
+    /// real broker.
+    pub fn dev(&self) -> Option<&DevBroker> {
+        self.test.dev()
+    }
+
+    /// The directory behind the `file:///` store.
+    pub fn store_root(&self) -> &Path {
+        self.test.fragment_root()
     }
 
     /// Creates a journal persisting to the store with `codec` and a
     /// fragment length of `length`.
     pub async fn create(&self, prefix: &str, codec: CompressionCodec, length: i64) -> String {
-        let name = unique(prefix);
-        let spec = JournalSpec {
-            name: name.clone(),
-            replication: 1,
-            labels: Some(LabelSet::default()),
-            fragment: Some(journal_spec::Fragment {
-                length,
-                compression_codec: codec as i32,
-                stores: vec!["file:///".to_string()],
-                refresh_interval: Some(prost_types::Duration {
-                    seconds: 1,
-                    nanos: 0,
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        let resp = self
-            .raw
-            .clone()
-            .apply(ApplyRequest {
-                changes: vec![apply_request::Change {
-                    expect_mod_revision: 0,
-                    upsert: Some(spec),
-                    delete: String::new(),
-                }],
-            })
-            .await
-            .unwrap()
-            .into_inner();
-        assert_eq!(resp.status, 0, "{resp:?}");
+        let name = self.test.unique_journal(prefix);
+        let mut spec = TestEnv::spec(&name, codec);
+        spec.fragment.as_mut().unwrap().length = length;
+        self.test.create(spec).await;
         name
     }
 
@@ -129,14 +93,37 @@ impl Env {
         resp
     }
 
-    /// Rolls and persists the journal's open fragment.
+    /// Rolls and persists the journal's open fragment (dev broker only).
     pub fn flush(&self, journal: &str) {
-        assert!(self.broker.flush(journal));
+        let dev = self.dev().expect("flush needs the dev broker");
+        assert!(dev.flush(journal));
+    }
+
+    /// Number of Read RPCs the dev broker has received (0 on a real broker).
+    pub fn read_rpcs(&self) -> u64 {
+        self.dev()
+            .map_or(0, |dev| dev.counters().total(gazette_devbroker::Rpc::Read))
+    }
+
+    /// Waits until the broker has received more than `seen` Read RPCs (a
+    /// fixed pause on a real broker), and a little longer so it has
+    /// resolved the request: used before appending content that a blocking
+    /// read at offset -1 must not see as already written.
+    pub async fn settle_read(&self, seen: u64) {
+        if self.dev().is_some() {
+            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+            while self.read_rpcs() <= seen && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        }
     }
 
     /// A client of the same broker with no file transport.
     pub fn client_without_file_root(&self) -> Client {
-        Client::connect(self.broker.endpoint(0)).unwrap()
+        Client::connect(self.test.endpoint()).unwrap()
     }
 }
 

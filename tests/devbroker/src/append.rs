@@ -17,11 +17,46 @@ fn validate_first(req: &AppendRequest) -> Result<(), String> {
     helpers::validate(req)
 }
 
+/// The next message of an Append stream, unless the broker stops or the
+/// client falls below the minimum rate (`deadline`) first.
+async fn next_message(
+    stream: &mut tonic::Streaming<AppendRequest>,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+    deadline: Option<tokio::time::Instant>,
+) -> Result<Option<AppendRequest>, tonic::Status> {
+    let too_slow = async {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        m = stream.message() => m,
+        _ = stop.wait_for(|s| *s) => Err(tonic::Status::unavailable("broker is stopping")),
+        _ = too_slow => Err(tonic::Status::unknown(
+            "client stream didn't sustain the minimum append data rate",
+        )),
+    }
+}
+
 fn is_empty_set(s: &Option<LabelSet>) -> bool {
     s.as_ref().is_none_or(|s| s.labels.is_empty())
 }
 
 impl Broker {
+    /// The registers of `journal` (empty if it does not exist).
+    fn current_registers(&self, journal: &str) -> LabelSet {
+        let content = self
+            .cluster
+            .etcd()
+            .journals
+            .get(journal)
+            .map(|j| j.content.clone());
+        content
+            .map(|c| c.lock().registers.clone())
+            .unwrap_or_default()
+    }
+
     /// Serves Append. gRPC errors roll everything back; statuses are in-band.
     pub(crate) async fn serve_append(
         &self,
@@ -39,7 +74,27 @@ impl Broker {
             ..Default::default()
         };
         if let Some(s) = injected {
-            return Ok(reply(s, self.status_header(&first.journal)));
+            let mut r = reply(s, self.status_header(&first.journal));
+            if s == Status::FragmentStoreUnhealthy {
+                // Real brokers explain an unhealthy store.
+                r.store_health_error = "injected fault: fragment store unhealthy".to_string();
+            }
+            if s == Status::RegisterMismatch {
+                // A valid REGISTER_MISMATCH carries the current registers.
+                r.registers = Some(self.current_registers(&first.journal));
+            }
+            return Ok(r);
+        }
+        let header_rev = first
+            .header
+            .as_ref()
+            .and_then(|h| h.etcd.as_ref())
+            .map_or(0, |e| e.revision);
+        if !self
+            .await_revision(first.min_etcd_revision.max(header_rev))
+            .await
+        {
+            return Err(tonic::Status::unavailable("broker is stopping"));
         }
         let (spec, route, content) = match self.resolve(
             &first.journal,
@@ -90,11 +145,19 @@ impl Broker {
         let mut buf = BytesMut::new();
         let mut chunks = 0i64;
         let mut stop = self.stop.clone();
+        let started = tokio::time::Instant::now();
+        let min_rate = self.cluster.min_append_rate;
+        // Like Gazette's MinAppendRate: after one second of credit, the
+        // client must keep up `min_rate` bytes per second.
+        let deadline = |received: usize| {
+            (min_rate > 0).then(|| {
+                started
+                    + std::time::Duration::from_secs(1)
+                    + std::time::Duration::from_secs_f64(received as f64 / min_rate as f64)
+            })
+        };
         loop {
-            let msg = tokio::select! {
-                m = stream.message() => m?,
-                _ = stop.wait_for(|s| *s) => return Err(tonic::Status::unavailable("broker is stopping")),
-            };
+            let msg = next_message(&mut stream, &mut stop, deadline(buf.len())).await?;
             let Some(msg) = msg else {
                 return Err(tonic::Status::unknown("append stream: unexpected EOF"));
             };
@@ -102,13 +165,9 @@ impl Broker {
             if !msg.journal.is_empty() {
                 return Err(tonic::Status::unknown("append stream: unexpected Journal"));
             }
+            // Content messages carry nothing else; the empty one commits.
             helpers::validate(&msg).map_err(tonic::Status::unknown)?;
             if msg.content.is_empty() {
-                if msg != AppendRequest::default() {
-                    return Err(tonic::Status::unknown(
-                        "append stream: expected only Content after the first message",
-                    ));
-                }
                 break;
             }
             buf.extend_from_slice(&msg.content);
@@ -120,7 +179,10 @@ impl Broker {
                 }
             }
         }
-        if stream.message().await?.is_some() {
+        if next_message(&mut stream, &mut stop, deadline(buf.len()))
+            .await?
+            .is_some()
+        {
             return Err(tonic::Status::unknown(
                 "append stream: expected EOF after empty Content chunk",
             ));

@@ -14,6 +14,18 @@ use crate::faults::Faults;
 use crate::server::{self, Running};
 use crate::state::{BrokerInfo, Cluster};
 
+/// How long a stopping broker waits for clients to close their connections.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Waits for a server task to finish gracefully, aborting it after `limit`
+/// (an idle client connection would otherwise hold it open).
+async fn stop_within(mut task: tokio::task::JoinHandle<()>, limit: std::time::Duration) {
+    if tokio::time::timeout(limit, &mut task).await.is_err() {
+        task.abort();
+        let _ = task.await;
+    }
+}
+
 /// How to start a [`DevBroker`].
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -25,6 +37,10 @@ pub struct Options {
     /// Address of broker 0; broker i listens on port+i (port 0: each picks
     /// its own). Defaults to `127.0.0.1:0`.
     pub listen: SocketAddr,
+    /// Bytes per second every Append must sustain after one second of
+    /// credit, else it fails like on a real broker (Gazette's
+    /// `MinAppendRate`, 64 KiB/s). 0 disables the check.
+    pub min_append_rate: u64,
 }
 
 impl Default for Options {
@@ -33,6 +49,7 @@ impl Default for Options {
             brokers: 1,
             store: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            min_append_rate: 64 * 1024,
         }
     }
 }
@@ -65,7 +82,13 @@ impl DevBroker {
         for i in 0..n {
             let mut addr = opts.listen;
             if addr.port() != 0 {
-                addr.set_port(addr.port() + i as u16);
+                let port = u16::try_from(i)
+                    .ok()
+                    .and_then(|i| addr.port().checked_add(i))
+                    .ok_or_else(|| {
+                        io::Error::new(io::ErrorKind::InvalidInput, "broker port out of range")
+                    })?;
+                addr.set_port(port);
             }
             listeners.push(server::bind(addr).await?);
         }
@@ -84,7 +107,7 @@ impl DevBroker {
         if let Some(dir) = &opts.store {
             std::fs::create_dir_all(dir)?;
         }
-        let cluster = Cluster::new(brokers, opts.store.clone());
+        let cluster = Cluster::new(brokers, opts.store.clone(), opts.min_append_rate);
         let running = listeners
             .into_iter()
             .enumerate()
@@ -188,8 +211,10 @@ impl DevBroker {
             etcd.revision += 1;
         }
         self.cluster.notify();
+        // Proxy connections to it would otherwise hold its shutdown open.
+        self.cluster.peers.lock().unwrap().remove(&i);
         let _ = r.stop.send(true);
-        let _ = r.task.await;
+        stop_within(r.task, DRAIN).await;
         true
     }
 
@@ -210,14 +235,16 @@ impl DevBroker {
         Ok(true)
     }
 
-    /// Stops every broker and waits for them to finish.
+    /// Stops every broker: open streams end cleanly, and connections get a
+    /// moment to drain before they are dropped.
     pub async fn shutdown(self) {
         let all: Vec<Running> = self.running.lock().unwrap().drain(..).flatten().collect();
+        self.cluster.peers.lock().unwrap().clear();
         for r in &all {
             let _ = r.stop.send(true);
         }
         for r in all {
-            let _ = r.task.await;
+            stop_within(r.task, DRAIN).await;
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use gazette::protocol::{Fragment, JournalSpec, LabelSet};
@@ -38,6 +38,10 @@ pub(crate) struct ContentState {
     pub spool: Spool,
     pub local: Vec<Entry>,
     pub registers: LabelSet,
+    /// The stores' last listing and when it was taken; like a real broker,
+    /// stores are listed again once per `refresh_interval` (and right after
+    /// this broker persists a fragment).
+    pub listing: Option<(Instant, Vec<store::Listed>)>,
     /// The spool was started on an empty index: roll it at the next append
     /// even if it is short, so the first write is persisted promptly (§8).
     pub first_roll_pending: bool,
@@ -86,6 +90,7 @@ impl JournalContent {
                 spool: Spool::new(end, frag.compression_codec),
                 local: vec![],
                 registers: LabelSet::default(),
+                listing: None,
                 first_roll_pending: end == 0,
             }),
         }
@@ -99,16 +104,32 @@ impl JournalContent {
     /// The fragment index: a cover set of stored, in-memory and spool
     /// fragments sorted by offset, and the write head.
     pub fn index(&self, spec: &JournalSpec, root: Option<&Path>) -> (Vec<Entry>, i64) {
-        let stores = spec.fragment.clone().unwrap_or_default().stores;
-        let mut all: Vec<Entry> = stores
+        let frag = spec.fragment.clone().unwrap_or_default();
+        let refresh = frag.refresh_interval.map_or(1, |d| d.seconds).max(1) as u64;
+        let mut st = self.lock();
+        let fresh = st
+            .listing
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < Duration::from_secs(refresh));
+        if !fresh {
+            let listed = frag
+                .stores
+                .iter()
+                .flat_map(|s| store::list(root, s, &self.name))
+                .collect();
+            st.listing = Some((Instant::now(), listed));
+        }
+        let mut all: Vec<Entry> = st
+            .listing
+            .as_ref()
+            .unwrap()
+            .1
             .iter()
-            .flat_map(|s| store::list(root, s, &self.name))
             .map(|l| Entry {
-                fragment: l.fragment,
-                source: Source::File(l.path),
+                fragment: l.fragment.clone(),
+                source: Source::File(l.path.clone()),
             })
             .collect();
-        let st = self.lock();
         all.extend(st.local.iter().cloned());
         if st.spool.len() > 0 {
             all.push(Entry {
@@ -143,6 +164,7 @@ impl ContentState {
             return;
         }
         self.first_roll_pending = false;
+        self.listing = None;
         let (fragment, content, first) = self.spool.roll(&spec.name, frag_spec.compression_codec);
         if let Some(store) = frag_spec.stores.first() {
             if let Some(dir) = store::store_dir(root, store) {
@@ -168,9 +190,20 @@ impl ContentState {
     /// Should an append starting now roll the spool first?
     pub fn should_roll(&self, spec: &JournalSpec) -> bool {
         let frag = spec.fragment.clone().unwrap_or_default();
+        // flush_interval closes spools on UTC-aligned boundaries.
+        let interval = frag.flush_interval.map_or(0, |d| d.seconds);
+        let crossed = interval > 0
+            && self.spool.first_append_time.is_some_and(|t| {
+                let secs = |t: SystemTime| {
+                    t.duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs() as i64)
+                };
+                secs(t) / interval < now_secs() / interval
+            });
         self.spool.len() > 0
             && (self.spool.len() >= frag.length
                 || self.first_roll_pending
+                || crossed
                 || self.spool.codec != frag.compression_codec)
     }
 }
@@ -212,5 +245,64 @@ pub(crate) fn lookup(index: &[Entry], write_head: i64, offset: i64, begin_mod_ti
             }
             _ => return Lookup::NotYet { offset },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gazette::protocol::journal_spec;
+
+    fn spec(flush_secs: i64) -> JournalSpec {
+        JournalSpec {
+            name: "a/journal".into(),
+            fragment: Some(journal_spec::Fragment {
+                length: 1024,
+                compression_codec: 1,
+                flush_interval: Some(prost_types::Duration {
+                    seconds: flush_secs,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn spools_roll_at_length_first_write_codec_change_and_flush_boundaries() {
+        let s = spec(0);
+        let content = JournalContent::new(&s, None);
+        let mut st = content.lock();
+        assert!(!st.should_roll(&s), "empty spools never roll");
+        st.spool.extend(b"first");
+        assert!(
+            st.should_roll(&s),
+            "the first fragment of an empty journal rolls"
+        );
+        st.roll(&s, None);
+        st.spool.extend(&[0; 1023]);
+        assert!(!st.should_roll(&s));
+        st.spool.extend(b"x");
+        assert!(st.should_roll(&s), "length reached");
+        st.roll(&s, None);
+
+        st.spool.extend(b"y");
+        let mut gz = s.clone();
+        gz.fragment.as_mut().unwrap().compression_codec = 2;
+        assert!(st.should_roll(&gz), "codec changed");
+
+        let hourly = spec(3600);
+        assert!(!st.should_roll(&hourly));
+        st.spool.first_append_time = Some(SystemTime::now() - Duration::from_secs(3600));
+        assert!(
+            st.should_roll(&hourly),
+            "a UTC hour boundary passed since the first append"
+        );
+        assert_eq!(
+            st.local.len(),
+            2,
+            "without a store, rolled fragments stay in memory"
+        );
     }
 }

@@ -13,15 +13,24 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::server::Broker;
 
 impl Broker {
-    async fn peer(
-        &self,
-        to: usize,
-    ) -> Result<JournalClient<tonic::transport::Channel>, tonic::Status> {
-        let endpoint = self.cluster.brokers[to].endpoint.clone();
-        let client = JournalClient::connect(endpoint)
-            .await
-            .map_err(|e| tonic::Status::unavailable(format!("dialing peer broker {to}: {e}")))?;
-        Ok(client
+    /// A client for broker `to` over the cluster's shared, lazily connected
+    /// channel (not a new connection per proxied RPC).
+    fn peer(&self, to: usize) -> Result<JournalClient<tonic::transport::Channel>, tonic::Status> {
+        let mut peers = self.cluster.peers.lock().unwrap_or_else(|p| p.into_inner());
+        let channel = match peers.get(&to) {
+            Some(c) => c.clone(),
+            None => {
+                let endpoint = tonic::transport::Endpoint::from_shared(
+                    self.cluster.brokers[to].endpoint.clone(),
+                )
+                .map_err(|e| tonic::Status::internal(format!("peer endpoint: {e}")))?
+                .tcp_nodelay(true);
+                let c = endpoint.connect_lazy();
+                peers.insert(to, c.clone());
+                c
+            }
+        };
+        Ok(JournalClient::new(channel)
             .max_decoding_message_size(64 << 20)
             .max_encoding_message_size(64 << 20))
     }
@@ -41,7 +50,7 @@ impl Broker {
         tx: mpsc::Sender<Result<ReadResponse, tonic::Status>>,
     ) {
         req.header = Some(self.proxy_header(&req.journal, to));
-        let mut stream = match self.peer(to).await {
+        let mut stream = match self.peer(to) {
             Ok(mut c) => match c.read(req).await {
                 Ok(r) => r.into_inner(),
                 Err(e) => {
@@ -87,7 +96,7 @@ impl Broker {
         mut stream: tonic::Streaming<AppendRequest>,
     ) -> Result<AppendResponse, tonic::Status> {
         first.header = Some(self.proxy_header(&first.journal, to));
-        let mut peer = self.peer(to).await?;
+        let mut peer = self.peer(to)?;
         let (tx, rx) = mpsc::channel(16);
         tx.send(first).await.ok();
         let relay = tokio::spawn(async move {
@@ -109,6 +118,6 @@ impl Broker {
         mut req: FragmentsRequest,
     ) -> Result<FragmentsResponse, tonic::Status> {
         req.header = Some(self.proxy_header(&req.journal, to));
-        Ok(self.peer(to).await?.list_fragments(req).await?.into_inner())
+        Ok(self.peer(to)?.list_fragments(req).await?.into_inner())
     }
 }

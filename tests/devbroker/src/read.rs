@@ -44,7 +44,11 @@ async fn entry_bytes(
             let (path, codec) = (path.clone(), f.compression_codec);
             let raw = match tokio::fs::read(&path).await {
                 Ok(raw) => raw,
-                Err(_) => return Ok(None),
+                Err(_) => {
+                    // Gone from the store: list it again before retrying.
+                    content.lock().listing = None;
+                    return Ok(None);
+                }
             };
             let data = tokio::task::spawn_blocking(move || codec::decompress(codec, &raw))
                 .await
@@ -79,6 +83,17 @@ impl Broker {
                 }),
             };
             let _ = tx.send(msg).await;
+            return;
+        }
+        let header_rev = req
+            .header
+            .as_ref()
+            .and_then(|h| h.etcd.as_ref())
+            .map_or(0, |e| e.revision);
+        if !self
+            .await_revision(req.min_etcd_revision.max(header_rev))
+            .await
+        {
             return;
         }
         let resolved = self.resolve(&req.journal, false, req.do_not_proxy, req.header.as_ref());

@@ -135,6 +135,24 @@ impl Broker {
         }
     }
 
+    /// Waits until the etcd revision reaches `rev` (a request's
+    /// `min_etcd_revision` or its proxy header's revision). False if this
+    /// broker stopped first.
+    pub async fn await_revision(&self, rev: i64) -> bool {
+        let mut changes = self.cluster.subscribe();
+        let mut stop = self.stop.clone();
+        loop {
+            changes.borrow_and_update();
+            if self.revision() >= rev {
+                return true;
+            }
+            tokio::select! {
+                r = changes.changed() => if r.is_err() { return false },
+                _ = stop.wait_for(|s| *s) => return false,
+            }
+        }
+    }
+
     /// The header for an injected status: the journal's route if it exists.
     pub fn status_header(&self, journal: &str) -> Header {
         let name = journal.split(';').next().unwrap_or("");
@@ -258,14 +276,11 @@ impl Journal for Broker {
 
     async fn fragment_store_health(
         &self,
-        _request: tonic::Request<FragmentStoreHealthRequest>,
+        request: tonic::Request<FragmentStoreHealthRequest>,
     ) -> Result<tonic::Response<FragmentStoreHealthResponse>, tonic::Status> {
         let injected = self.enter(Rpc::FragmentStoreHealth).await?;
-        Ok(tonic::Response::new(FragmentStoreHealthResponse {
-            status: injected.unwrap_or(Status::Ok) as i32,
-            header: Some(self.cluster.header(self.me, empty_route(), self.revision())),
-            store_health_error: String::new(),
-        }))
+        self.serve_store_health(request.into_inner(), injected)
+            .map(tonic::Response::new)
     }
 }
 

@@ -54,10 +54,19 @@ pub(crate) struct Cluster {
     changed: watch::Sender<u64>,
     pub faults: Faults,
     pub counters: Counters,
+    /// Bytes per second every Append must sustain (0: no limit).
+    pub min_append_rate: u64,
+    /// Channels to brokers, shared by every proxying broker (they reconnect
+    /// by themselves after a restart).
+    pub peers: Mutex<HashMap<usize, tonic::transport::Channel>>,
 }
 
 impl Cluster {
-    pub fn new(brokers: Vec<BrokerInfo>, store_root: Option<PathBuf>) -> Arc<Cluster> {
+    pub fn new(
+        brokers: Vec<BrokerInfo>,
+        store_root: Option<PathBuf>,
+        min_append_rate: u64,
+    ) -> Arc<Cluster> {
         let n = brokers.len();
         Arc::new(Cluster {
             brokers,
@@ -71,6 +80,8 @@ impl Cluster {
             changed: watch::channel(0).0,
             faults: Faults::default(),
             counters: Counters::new(n),
+            min_append_rate,
+            peers: Mutex::new(HashMap::new()),
         })
     }
 

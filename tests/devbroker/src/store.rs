@@ -25,6 +25,7 @@ pub(crate) fn fragment_url(f: &Fragment) -> String {
 }
 
 /// A fragment file found in a store, with its location on disk.
+#[derive(Clone)]
 pub(crate) struct Listed {
     pub fragment: Fragment,
     pub path: PathBuf,

@@ -170,3 +170,50 @@ async fn flags_forbid_the_other_direction() {
         .into_inner();
     assert_eq!(lf.status, Status::NotAllowed as i32);
 }
+
+#[tokio::test]
+async fn stalled_appends_fail_at_the_minimum_rate_and_release_the_journal() {
+    let (_b, mut c) = start().await;
+    let name = unique("stall");
+    create(&mut c, spec(&name, CompressionCodec::None, &[])).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tx.send(AppendRequest {
+        journal: name.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    tx.send(AppendRequest {
+        content: bytes::Bytes::from_static(b"slow"),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut c2 = c.clone();
+    let stalled = tokio::spawn(async move {
+        c2.append(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    // Let it take the journal's pipeline; another append then waits for the
+    // stalled one to be aborted (one second after it started), and goes through.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let t = std::time::Instant::now();
+    let r = append(&mut c, &name, &[b"next"]).await.commit.unwrap();
+    assert_eq!(
+        (r.begin, r.end),
+        (0, 4),
+        "the stalled append committed nothing"
+    );
+    assert!(
+        t.elapsed() >= std::time::Duration::from_millis(600),
+        "{:?}",
+        t.elapsed()
+    );
+    let err = stalled.await.unwrap().unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unknown);
+    assert_eq!(
+        err.message(),
+        "client stream didn't sustain the minimum append data rate"
+    );
+    drop(tx);
+}

@@ -90,6 +90,43 @@ async fn fail_next_with_grpc_errors_and_statuses() {
     .unwrap();
     assert_eq!(r.status, Status::InsufficientJournalBrokers as i32);
 
+    b.faults().fail_next(
+        Rpc::Append,
+        1,
+        Fault::Status(Status::FragmentStoreUnhealthy),
+    );
+    let r = append_with(
+        &mut c,
+        AppendRequest {
+            journal: name.clone(),
+            ..Default::default()
+        },
+        &[b"x"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, Status::FragmentStoreUnhealthy as i32);
+    // Like a real broker, it says what is wrong with the store.
+    assert!(!r.store_health_error.is_empty());
+
+    b.faults()
+        .fail_next(Rpc::Append, 1, Fault::Status(Status::RegisterMismatch));
+    let r = append_with(
+        &mut c,
+        AppendRequest {
+            journal: name.clone(),
+            ..Default::default()
+        },
+        &[b"x"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status, Status::RegisterMismatch as i32);
+    assert!(
+        r.registers.is_some(),
+        "a valid REGISTER_MISMATCH has registers"
+    );
+
     b.faults()
         .fail_next(Rpc::Apply, 1, Fault::Status(Status::EtcdTransactionFailed));
     let r = c.apply(ApplyRequest::default()).await.unwrap().into_inner();

@@ -247,6 +247,8 @@ async fn reads_jump_over_missing_content() {
             .join(first[0].fragment_url.strip_prefix("file:///").unwrap()),
     )
     .unwrap();
+    // The broker notices at its next store listing (refresh interval 1 s).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let f = read_frames(
         &mut c,
@@ -274,4 +276,48 @@ async fn reads_jump_over_missing_content() {
     )
     .await;
     assert_eq!(spans(&listed)[0], (5, 1029));
+}
+
+#[tokio::test]
+async fn fragment_store_health_checks_the_store() {
+    use gazette::protocol::FragmentStoreHealthRequest;
+    let tmp = tempfile::tempdir().unwrap();
+    let (b, mut c, _name) = setup(tmp.path()).await;
+    let health = |store: &str| FragmentStoreHealthRequest {
+        fragment_store: store.into(),
+        ..Default::default()
+    };
+    let ok = c
+        .fragment_store_health(health("file:///sub/"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((ok.status, ok.store_health_error.as_str()), (0, ""));
+    assert_valid_header(ok.header.as_ref().unwrap());
+    let s3 = c
+        .fragment_store_health(health("s3://bucket/prefix/"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(s3.status, Status::FragmentStoreUnhealthy as i32);
+    assert!(!s3.store_health_error.is_empty());
+    // A store directory blocked by a plain file is unhealthy.
+    std::fs::write(tmp.path().join("blocked"), b"").unwrap();
+    let bad = c
+        .fragment_store_health(health("file:///blocked/"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(bad.status, Status::FragmentStoreUnhealthy as i32);
+    assert!(
+        bad.store_health_error.contains("blocked"),
+        "{}",
+        bad.store_health_error
+    );
+    let err = c
+        .fragment_store_health(health("not a url"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unknown);
+    drop(b);
 }

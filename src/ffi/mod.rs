@@ -1,0 +1,40 @@
+//! The C ABI of libgazette, declared in the generated `include/gazette.h`.
+//!
+//! Conventions (see the header's preamble for the user-facing version):
+//! - every export goes through the panic boundary (`ffi_boundary!` or
+//!   `ffi_status!`); a test checks it;
+//! - fallible functions return a `gazette_status` and take a trailing
+//!   `gazette_error **err` (may be NULL); no thread-local last error;
+//! - `(pointer, length)` inputs are copied before the call returns;
+//! - handles are opaque, created and freed by the library; `*_free(NULL)` is
+//!   a no-op; child handles keep their client's shared state alive;
+//! - waiting calls take `int32_t timeout_ms` (-1 forever, 0 poll);
+//! - handles used in a `fork()` child report `GAZETTE_STATUS_FORKED`.
+//!
+//! One file per concept, mirroring `src/client/` where a file wraps a client
+//! piece (`reader.rs` wraps `client/reader.rs`, ...).
+
+// Types carry their C names (`gazette_client`), as the header shows them.
+#![allow(non_camel_case_types)]
+// Exports are called from C, where Rust's `unsafe` marker means nothing; each
+// function documents its pointer contract and NULL-checks its arguments.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
+
+#[macro_use]
+pub mod panic;
+
+pub mod append;
+pub mod appender;
+pub mod apply;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod label;
+pub mod list;
+pub mod reader;
+pub mod retry_reader;
+pub mod runtime;
+pub mod stats;
+pub mod status;
+pub mod str;
+pub mod version;

@@ -1,0 +1,541 @@
+//! `gazette_reader`: one Read RPC of a journal, read with timeouts into a
+//! caller buffer or lent chunk by chunk without a copy. Wraps
+//! `client/reader.rs`.
+//!
+//! A read that times out is not lost: it stays in flight on the client's
+//! runtime, and the next call on the reader picks up its result. Bytes of a
+//! received chunk that did not fit the caller's buffer are kept for the next
+//! call.
+
+use std::ffi::c_char;
+use std::io::SeekFrom;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use bytes::Bytes;
+use tokio_util::sync::CancellationToken;
+
+use super::client::{gazette_client, Shared};
+use super::error::{gazette_error, FfiError, FfiResult};
+use super::runtime::{Pending, Timeout, Waited};
+use super::status::gazette_status;
+use super::str::{handle_ref, out_ptr, str_in};
+use crate::client::error::Error;
+use crate::client::reader::{ReadContext, ReadStep, Reader};
+use crate::client::retry_reader::RetryReader;
+use crate::protocol::{validate_journal_name, ReadRequest};
+
+/// Largest chunk asked of the Rust reader per step.
+const CHUNK: usize = 1 << 20;
+
+/// The Rust reader behind a C reader handle.
+pub(crate) enum Source {
+    /// One Read RPC.
+    Plain(Box<Reader>),
+    /// Reads retried across RPCs.
+    Retry(Box<RetryReader>),
+}
+
+impl Source {
+    async fn next_chunk(&mut self, max: usize) -> crate::client::Result<ReadStep<Bytes>> {
+        match self {
+            Source::Plain(r) => r.next_chunk(max).await,
+            Source::Retry(r) => r.next_chunk(max).await,
+        }
+    }
+
+    async fn seek(&mut self, offset: i64) -> crate::client::Result<i64> {
+        match self {
+            Source::Plain(r) => r.seek(SeekFrom::Start(offset as u64)).await,
+            Source::Retry(r) => r.seek(SeekFrom::Start(offset as u64)).await,
+        }
+    }
+
+    fn reader(&self) -> &Reader {
+        match self {
+            Source::Plain(r) => r,
+            Source::Retry(r) => r.reader(),
+        }
+    }
+}
+
+type StepResult = Result<(Source, crate::client::Result<ReadStep<Bytes>>), FfiError>;
+
+/// The parts of a reader that calls change, behind one lock.
+struct State {
+    /// The Rust reader while no step is in flight.
+    source: Option<Source>,
+    /// A step in flight, owning the reader.
+    pending: Option<Pending<StepResult>>,
+    /// Received bytes not yet handed out.
+    leftover: Bytes,
+    /// The chunk lent by the last `*_next` call, kept alive until the next call.
+    lent: Bytes,
+    /// Offset just past the bytes received so far (the reader's request offset).
+    received_offset: i64,
+    /// The write head reported by the broker, or -1 before any.
+    write_head: i64,
+    /// Set when the Rust reader was lost (its task ended without a result).
+    lost: Option<FfiError>,
+}
+
+/// What a read produced for the C caller.
+enum Got {
+    Data(Bytes),
+    Flow(gazette_status),
+}
+
+/// The machinery shared by `gazette_reader` and `gazette_retry_reader`: a
+/// read that times out stays in flight and the next call picks it up.
+pub(crate) struct ReadCore {
+    shared: Arc<Shared>,
+    /// A retry reader: seeking restarts it (clearing a cancellation).
+    retry: bool,
+    cancel: Box<dyn Fn() + Send + Sync>,
+    state: Mutex<State>,
+}
+
+impl ReadCore {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        source: Source,
+        offset: i64,
+        cancel: Box<dyn Fn() + Send + Sync>,
+    ) -> Self {
+        ReadCore {
+            shared,
+            retry: matches!(source, Source::Retry(_)),
+            cancel,
+            state: Mutex::new(State {
+                source: Some(source),
+                pending: None,
+                leftover: Bytes::new(),
+                lent: Bytes::new(),
+                received_offset: offset,
+                write_head: -1,
+                lost: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn lose(&self, st: &mut State, err: FfiError) -> FfiError {
+        st.pending = None;
+        st.lost = Some(err.clone());
+        err
+    }
+
+    fn took_back(&self, st: &mut State, source: Source) {
+        let r = source.reader();
+        st.received_offset = r.request().offset;
+        st.write_head = st.write_head.max(r.response().write_head);
+        st.source = Some(source);
+    }
+
+    /// Gets the next bytes (at most `max`), waiting up to `timeout`.
+    fn next(&self, st: &mut State, max: usize, timeout: Timeout) -> Result<Got, FfiError> {
+        self.shared.check()?;
+        if !st.leftover.is_empty() {
+            let n = st.leftover.len().min(max);
+            return Ok(Got::Data(st.leftover.split_to(n)));
+        }
+        if let Some(err) = &st.lost {
+            return Err(err.clone());
+        }
+        let deadline = match timeout {
+            Timeout::After(d) => Some(Instant::now() + d),
+            _ => None,
+        };
+        loop {
+            if st.pending.is_none() {
+                let Some(mut source) = st.source.take() else {
+                    return Err(FfiError::new(gazette_status::Internal, "reader missing"));
+                };
+                st.pending = Some(self.shared.spawn(async move {
+                    let step = source.next_chunk(CHUNK).await;
+                    Ok((source, step))
+                })?);
+            }
+            let wait = match deadline {
+                Some(at) => Timeout::After(at.saturating_duration_since(Instant::now())),
+                None => timeout,
+            };
+            let (source, step) = match st.pending.as_ref().expect("pending").wait(wait) {
+                Waited::Expired => return Ok(Got::Flow(timeout.expired_status())),
+                Waited::Gone => return Err(self.lose(st, self.shared.gone())),
+                Waited::Done(Err(e)) => return Err(self.lose(st, e)),
+                Waited::Done(Ok(done)) => done,
+            };
+            st.pending = None;
+            self.took_back(st, source);
+            match step {
+                Ok(ReadStep::Data(mut chunk)) => {
+                    let n = chunk.len().min(max);
+                    st.leftover = chunk.split_off(n);
+                    return Ok(Got::Data(chunk));
+                }
+                // A frame without bytes: keep going within the same timeout.
+                Ok(ReadStep::Frame) => continue,
+                Ok(ReadStep::Eof) => return Ok(Got::Flow(gazette_status::EndOfStream)),
+                Err(Error::OffsetJump) => return Ok(Got::Flow(gazette_status::OffsetJump)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    pub(crate) fn read(
+        &self,
+        buf: *mut u8,
+        cap: usize,
+        timeout_ms: i32,
+        n: *mut usize,
+    ) -> FfiResult {
+        // SAFETY: NULL or writable, per the callers' contracts.
+        if let Some(n) = unsafe { n.as_mut() } {
+            *n = 0;
+        }
+        if buf.is_null() {
+            return Err(FfiError::null("buf"));
+        }
+        if cap == 0 {
+            return Err(FfiError::invalid("cap must be > 0"));
+        }
+        let timeout = Timeout::from_ms(timeout_ms)?;
+        let mut st = self.lock();
+        st.lent = Bytes::new();
+        match self.next(&mut st, cap, timeout)? {
+            Got::Data(chunk) => {
+                // SAFETY: `buf` has `cap` writable bytes and chunk.len() <= cap.
+                unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), buf, chunk.len()) };
+                // SAFETY: as above.
+                if let Some(n) = unsafe { n.as_mut() } {
+                    *n = chunk.len();
+                }
+                Ok(gazette_status::Ok)
+            }
+            Got::Flow(status) => Ok(status),
+        }
+    }
+
+    pub(crate) fn lend(&self, timeout_ms: i32, data: *mut *const u8, len: *mut usize) -> FfiResult {
+        let data = out_ptr(data, "data")?;
+        let len = out_ptr(len, "len")?;
+        // SAFETY: both checked non-NULL.
+        unsafe {
+            *data = std::ptr::null();
+            *len = 0;
+        }
+        let timeout = Timeout::from_ms(timeout_ms)?;
+        let mut st = self.lock();
+        st.lent = Bytes::new();
+        match self.next(&mut st, usize::MAX, timeout)? {
+            Got::Data(chunk) => {
+                st.lent = chunk;
+                // SAFETY: both checked non-NULL; the chunk lives in `st.lent`.
+                unsafe {
+                    *data = st.lent.as_ptr();
+                    *len = st.lent.len();
+                }
+                Ok(gazette_status::Ok)
+            }
+            Got::Flow(status) => Ok(status),
+        }
+    }
+
+    /// Moves the next read to `offset`, within received bytes when it can.
+    pub(crate) fn seek(&self, offset: i64, timeout_ms: i32) -> FfiResult {
+        self.shared.check()?;
+        if offset < 0 {
+            return Err(FfiError::invalid(format!(
+                "offset must be >= 0 (got {offset})"
+            )));
+        }
+        let timeout = Timeout::from_ms(timeout_ms)?;
+        let mut st = self.lock();
+        st.lent = Bytes::new();
+        if let Some(err) = &st.lost {
+            return Err(err.clone());
+        }
+        // A read in flight must finish (or be cancelled) first; bytes it
+        // brought are kept like any received bytes.
+        if let Some(p) = &st.pending {
+            match p.wait(timeout) {
+                Waited::Expired => return Ok(timeout.expired_status()),
+                Waited::Gone => return Err(self.lose(&mut st, self.shared.gone())),
+                Waited::Done(Err(e)) => return Err(self.lose(&mut st, e)),
+                Waited::Done(Ok((source, step))) => {
+                    st.pending = None;
+                    self.took_back(&mut st, source);
+                    if let Ok(ReadStep::Data(chunk)) = step {
+                        st.leftover = chunk;
+                    }
+                }
+            }
+        }
+        // Within received bytes: discard. A retry reader seeking to where it
+        // is restarts instead, which also clears a cancellation.
+        let next = st.received_offset - st.leftover.len() as i64;
+        let at_end = offset == st.received_offset && st.leftover.is_empty();
+        if offset >= next && offset <= st.received_offset && !(self.retry && at_end) {
+            let skip = (offset - next) as usize;
+            let _ = st.leftover.split_to(skip);
+            return Ok(gazette_status::Ok);
+        }
+        let Some(mut source) = st.source.take() else {
+            return Err(FfiError::new(gazette_status::Internal, "reader missing"));
+        };
+        let op = self.shared.spawn(async move {
+            let r = source.seek(offset).await;
+            Ok((source, r))
+        })?;
+        match op.wait(timeout) {
+            Waited::Done(Ok((source, Ok(_)))) => {
+                st.leftover = Bytes::new();
+                self.took_back(&mut st, source);
+                Ok(gazette_status::Ok)
+            }
+            // A refused seek changes nothing.
+            Waited::Done(Ok((source, Err(e)))) => {
+                self.took_back(&mut st, source);
+                Err(e.into())
+            }
+            Waited::Done(Err(e)) => Err(self.lose(&mut st, e)),
+            Waited::Gone => Err(self.lose(&mut st, self.shared.gone())),
+            Waited::Expired => Err(self.lose(
+                &mut st,
+                FfiError::new(timeout.expired_status(), "the seek did not finish in time"),
+            )),
+        }
+    }
+
+    pub(crate) fn offset(&self) -> i64 {
+        let st = self.lock();
+        st.received_offset - st.leftover.len() as i64
+    }
+
+    pub(crate) fn write_head(&self) -> i64 {
+        self.lock().write_head
+    }
+
+    pub(crate) fn cancel(&self) {
+        (self.cancel)();
+    }
+
+    /// Ends the reader; in a fork child, touches nothing of the runtime.
+    pub(crate) fn close(&self) {
+        self.cancel();
+        let mut st = self.lock();
+        if self.shared.is_forked() {
+            std::mem::forget(st.pending.take());
+            std::mem::forget(st.source.take());
+        }
+    }
+}
+
+/// Checks a new read's arguments and builds its request.
+pub(crate) fn read_request(
+    journal: *const c_char,
+    journal_len: usize,
+    offset: i64,
+    end_offset: i64,
+    block: bool,
+    do_not_proxy: bool,
+) -> Result<ReadRequest, FfiError> {
+    // SAFETY: per the callers' documented contracts.
+    let name = unsafe { str_in(journal, journal_len, "journal") }?;
+    validate_journal_name(&name)?;
+    if offset < -1 || end_offset < 0 || (end_offset != 0 && offset >= 0 && end_offset < offset) {
+        return Err(FfiError::invalid(format!(
+            "invalid offsets (offset {offset}, end_offset {end_offset})"
+        )));
+    }
+    Ok(ReadRequest {
+        journal: name,
+        offset,
+        end_offset,
+        block,
+        do_not_proxy,
+        ..Default::default()
+    })
+}
+
+/// A reader of one journal through one Read RPC. Calls are serialized (one
+/// read at a time), but `gazette_reader_cancel` may come from any thread at
+/// any time. Free with `gazette_reader_free`.
+pub struct gazette_reader {
+    core: ReadCore,
+}
+
+/// Opens a reader of `journal` from byte `offset` (-1: from the current write
+/// head, i.e. only new content). `end_offset` > 0 stops the read there (0: no
+/// end). With `block` the reader waits for content that is not written yet;
+/// without it, reaching the write head ends the read with
+/// OFFSET_NOT_YET_AVAILABLE. With `do_not_proxy` the broker does not proxy
+/// and persisted fragments are read directly from their store (for
+/// `file://` stores, under the configured file root). Nothing is sent until
+/// the first read. On success writes `*out`.
+///
+/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal or
+/// offsets), CLOSED, FORKED.
+#[no_mangle]
+pub extern "C" fn gazette_reader_new(
+    client: *const gazette_client,
+    journal: *const c_char,
+    journal_len: usize,
+    offset: i64,
+    end_offset: i64,
+    block: bool,
+    do_not_proxy: bool,
+    out: *mut *mut gazette_reader,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
+        let out = out_ptr(out, "out")?;
+        let request = read_request(
+            journal,
+            journal_len,
+            offset,
+            end_offset,
+            block,
+            do_not_proxy,
+        )?;
+        shared.check()?;
+        let token = CancellationToken::new();
+        let reader = Reader::new(&shared.client, request)
+            .with_context(ReadContext::with_cancel(token.clone()));
+        let source = Source::Plain(Box::new(reader));
+        let cancel = Box::new(move || token.cancel());
+        let handle = Box::new(gazette_reader {
+            core: ReadCore::new(shared, source, offset, cancel),
+        });
+        // SAFETY: checked non-NULL above.
+        unsafe { *out = Box::into_raw(handle) };
+        Ok(gazette_status::Ok)
+    })
+}
+
+/// Copies up to `cap` next bytes of the journal into `buf`, waiting up to
+/// `timeout_ms`, and writes the count to `*n` (`n` may be NULL only if the
+/// count is not needed). Returns:
+/// - OK with `*n > 0`;
+/// - END_OF_STREAM: the read ended (end offset reached, or the broker ended
+///   the stream); open a new reader at `gazette_reader_offset` to go on;
+/// - OFFSET_JUMP: the broker skipped ahead (content before the new offset
+///   is gone); reading may simply continue;
+/// - WOULD_BLOCK (timeout 0) / TIMED_OUT: nothing yet; the read stays in
+///   flight and the next call continues it;
+/// - CANCELLED after `gazette_reader_cancel`; errors such as
+///   OFFSET_NOT_YET_AVAILABLE (non-blocking read at the write head),
+///   JOURNAL_NOT_FOUND, NOT_JOURNAL_BROKER, gRPC and fragment errors. After
+///   an error the reader is finished: later calls return the same error.
+///
+/// `*n` is 0 for every result but OK.
+#[no_mangle]
+pub extern "C" fn gazette_reader_read(
+    reader: *const gazette_reader,
+    buf: *mut u8,
+    cap: usize,
+    timeout_ms: i32,
+    n: *mut usize,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let r = unsafe { handle_ref(reader, "reader") }?;
+        r.core.read(buf, cap, timeout_ms, n)
+    })
+}
+
+/// Lends the next chunk of the journal without copying: on OK writes a
+/// pointer to it to `*data` and its length (> 0) to `*len`. The chunk stays
+/// valid until the next call on this reader or its free. Waits and returns
+/// as `gazette_reader_read` does; on any result but OK, `*data` is NULL and
+/// `*len` 0.
+#[no_mangle]
+pub extern "C" fn gazette_reader_next(
+    reader: *const gazette_reader,
+    timeout_ms: i32,
+    data: *mut *const u8,
+    len: *mut usize,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let r = unsafe { handle_ref(reader, "reader") }?;
+        r.core.lend(timeout_ms, data, len)
+    })
+}
+
+/// The journal offset of the next byte the caller will get (-1 for NULL, or
+/// -1 before the first read of a reader opened at -1).
+#[no_mangle]
+pub extern "C" fn gazette_reader_offset(reader: *const gazette_reader) -> i64 {
+    ffi_boundary!({
+        // SAFETY: NULL or a live reader.
+        unsafe { reader.as_ref() }.map_or(-1, |r| r.core.offset())
+    })
+}
+
+/// The journal's write head as last reported by the broker, or -1 if not
+/// known yet (or for NULL).
+#[no_mangle]
+pub extern "C" fn gazette_reader_write_head(reader: *const gazette_reader) -> i64 {
+    ffi_boundary!({
+        // SAFETY: NULL or a live reader.
+        unsafe { reader.as_ref() }.map_or(-1, |r| r.core.write_head())
+    })
+}
+
+/// Cancels the reader from any thread: a read in progress returns
+/// CANCELLED promptly, and so do later reads. Bytes already received are
+/// still returned first. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn gazette_reader_cancel(reader: *const gazette_reader) {
+    ffi_boundary!({
+        // SAFETY: NULL or a live reader.
+        if let Some(r) = unsafe { reader.as_ref() } {
+            r.core.cancel();
+        }
+    })
+}
+
+/// Moves the next read to journal offset `offset`, waiting up to
+/// `timeout_ms`. Works within bytes already received, or forward within a
+/// fragment being read directly (`do_not_proxy`); otherwise returns
+/// SEEK_REQUIRES_NEW_READER and the offset is unchanged (open a new reader,
+/// or use a retry reader, which seeks anywhere).
+///
+/// Errors: NULL_POINTER, INVALID_ARGUMENT, SEEK_REQUIRES_NEW_READER,
+/// TIMED_OUT (the reader is then unusable), CLOSED, FORKED.
+#[no_mangle]
+pub extern "C" fn gazette_reader_seek(
+    reader: *const gazette_reader,
+    offset: i64,
+    timeout_ms: i32,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let r = unsafe { handle_ref(reader, "reader") }?;
+        r.core.seek(offset, timeout_ms)
+    })
+}
+
+/// Takes ownership of a reader and frees it, ending its RPC. NULL is a
+/// no-op. Not concurrently with another call on the same reader (cancel it
+/// first and let that call return).
+#[no_mangle]
+pub extern "C" fn gazette_reader_free(reader: *mut gazette_reader) {
+    ffi_boundary!({
+        if !reader.is_null() {
+            // SAFETY: created by `gazette_reader_new`, freed once.
+            let r = unsafe { Box::from_raw(reader) };
+            r.core.close();
+        }
+    })
+}
