@@ -149,47 +149,59 @@ async fn use_and_drop_a_client(
     assert_eq!(drain(&mut reader).await as i64, head);
     drop(reader);
 
-    // Direct reads of every persisted fragment, then the open one.
-    let mut reader = Reader::new(
-        &client,
-        ReadRequest {
-            journal: journal.to_string(),
-            end_offset: head,
-            do_not_proxy: true,
-            ..Default::default()
-        },
-    );
-    let mut direct = 0;
-    let mut offset = 0;
-    loop {
-        let n = drain(&mut reader).await;
-        offset += n as i64;
-        if offset >= head {
-            break;
+    // Direct reads need the store: the dev broker's, or a real broker's
+    // given by GAZETTE_TEST_FRAGMENT_ROOT (a real broker persists
+    // asynchronously, so there the counts are not asserted).
+    let exact = env.dev().is_some();
+    if exact || std::env::var_os("GAZETTE_TEST_FRAGMENT_ROOT").is_some() {
+        // Direct reads of every persisted fragment, then the open one.
+        let mut reader = Reader::new(
+            &client,
+            ReadRequest {
+                journal: journal.to_string(),
+                end_offset: head,
+                do_not_proxy: true,
+                ..Default::default()
+            },
+        );
+        let mut direct = 0;
+        let mut offset = 0;
+        loop {
+            let n = drain(&mut reader).await;
+            offset += n as i64;
+            if offset >= head {
+                break;
+            }
+            direct += 1;
+            reader = reader.successor();
         }
-        direct += 1;
-        reader = reader.successor();
-    }
-    assert!(direct >= 2, "several fragments were read directly");
-    drop(reader);
+        assert!(
+            !exact || direct >= 2,
+            "several fragments were read directly"
+        );
+        drop(reader);
 
-    // A direct read dropped after its first chunk (its decoder thread and
-    // file must go too).
-    let mut reader = Reader::new(
-        &client,
-        ReadRequest {
-            journal: journal.to_string(),
-            do_not_proxy: true,
-            ..Default::default()
-        },
-    );
-    loop {
-        if let ReadStep::Data(_) = reader.next_chunk(16).await.expect("read") {
-            break;
+        // A direct read dropped after its first chunk (its decoder thread and
+        // file must go too).
+        let mut reader = Reader::new(
+            &client,
+            ReadRequest {
+                journal: journal.to_string(),
+                do_not_proxy: true,
+                ..Default::default()
+            },
+        );
+        loop {
+            if let ReadStep::Data(_) = reader.next_chunk(16).await.expect("read") {
+                break;
+            }
         }
+        assert!(
+            !exact || reader.is_direct(),
+            "the first fragment is read directly"
+        );
+        drop(reader);
     }
-    assert!(reader.is_direct(), "the first fragment is read directly");
-    drop(reader);
 
     // A blocking read waiting at the write head, abandoned.
     let mut reader = Reader::new(
