@@ -3,16 +3,19 @@
 //!
 //! * per codec, a large volume written through many `Appender`s (three
 //!   concurrent writers sharing one client) across dozens of fragment rolls
-//!   into a `file:///` store, read back
-//!   byte-identical through broker-streamed reads, direct fragment reads and
-//!   a `RetryReader` while streams are cut and the primary moves;
+//!   into a `file:///` store, read back byte-identical through
+//!   broker-streamed reads, direct fragment reads, and a `RetryReader` while
+//!   the broker cuts its Read streams and the primary moves;
+//! * concurrent Appenders to one journal all commit (bounded in time);
 //! * with three brokers, appends go to the primary and reads to a member
-//!   once routes are known, and a first request to a non-member is proxied.
+//!   once routes are known, and a first request to a non-member is proxied;
+//! * (ignored, a known deviation) a retry after a broker-sent `Unavailable`
+//!   goes straight back to the live member.
 //!
 //! The volume per codec is `GAZETTE_E2E_BYTES` (bytes, or with a `K`, `M` or
-//! `G` suffix, e.g. `256M`); see `support::volume_bytes` for the default.
+//! `G` suffix, e.g. `256M`); `end_to_end_support::DEFAULT_VOLUME` otherwise.
 //! Against a real broker (`GAZETTE_TEST_BROKER`), the volume tests run their
-//! first two read paths; the RetryReader path and the routing test need the
+//! first two read paths; the RetryReader path and the routing tests need the
 //! dev broker's faults and counters and skip.
 
 mod common;
