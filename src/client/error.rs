@@ -213,6 +213,20 @@ impl Error {
         self.grpc_code() == Some(tonic::Code::Unavailable)
     }
 
+    /// True if the connection itself failed (dialing, a reset, a dropped
+    /// HTTP/2 connection), as opposed to a broker that answered with a
+    /// status. tonic attaches the transport error as the status's source
+    /// only in the former case.
+    pub fn is_transport_failure(&self) -> bool {
+        match self {
+            Error::Grpc(status) => {
+                status.code() == tonic::Code::Unavailable
+                    && std::error::Error::source(status).is_some()
+            }
+            _ => false,
+        }
+    }
+
     /// Prefixes a validation error's text with a context, as Go's
     /// `ExtendContext` / `errors.Wrap` do. Other errors pass unchanged.
     pub fn with_context(self, context: &str) -> Error {

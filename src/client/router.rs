@@ -249,17 +249,20 @@ impl Client {
         }
     }
 
-    /// Records a failed RPC through `dispatch` on `journal` (if any). A
-    /// transport failure (`Unavailable`) marks the connection failed,
-    /// forgets the journal's route and, for a default endpoint, moves on to
-    /// the next configured one.
+    /// Records a failed RPC through `dispatch` on `journal` (if any). Any
+    /// `Unavailable` forgets the journal's route (as Go's dispatcher does)
+    /// and, for a default endpoint, moves on to the next configured one.
+    /// Only a failure of the connection itself marks it failed, so a live
+    /// broker that merely answered `Unavailable` is not avoided.
     pub fn report_error(&self, journal: Option<&str>, dispatch: &Dispatch, err: &Error) {
         if !err.is_unavailable() {
             return;
         }
-        if let Some(conn) = self.existing_conn(&dispatch.endpoint) {
-            conn.connected.store(false, Ordering::Relaxed);
-            *conn.failed_at.lock().unwrap() = Some(Instant::now());
+        if err.is_transport_failure() {
+            if let Some(conn) = self.existing_conn(&dispatch.endpoint) {
+                conn.connected.store(false, Ordering::Relaxed);
+                *conn.failed_at.lock().unwrap() = Some(Instant::now());
+            }
         }
         if let Some(journal) = journal {
             self.invalidate_route(journal);
