@@ -101,6 +101,9 @@ pub enum Error {
         /// The journal as asked for.
         journal: String,
     },
+    /// An AppendService append could not run because an operation it
+    /// depended on failed with the inner error (`dependency failed: <err>`).
+    DependencyFailed(Box<Error>),
 }
 
 impl Error {
@@ -277,6 +280,7 @@ impl fmt::Display for Error {
             Error::NamedJournalDoesNotExist { journal } => {
                 write!(f, "named journal does not exist ({journal})")
             }
+            Error::DependencyFailed(err) => write!(f, "dependency failed: {err}"),
             other => match other.status() {
                 Some(status) => f.write_str(status.as_str_name()),
                 None => unreachable!("every status-less variant is displayed above"),
