@@ -39,6 +39,7 @@ fn main() {
     let wants = |s: &str| filters.is_empty() || filters.iter().any(|f| s.contains(f.as_str()));
 
     let started = Instant::now();
+    let load_start = report::load_average();
     let store = tempfile::tempdir().expect("temp dir");
     // The broker gets its own runtime, as a separate process would have its
     // own threads: client tasks can't starve it of a scheduler slot.
@@ -87,7 +88,13 @@ fn main() {
     broker_rt.block_on(dev.shutdown());
     drop(broker_rt);
 
-    let (console, md) = report::render(&rows, &notes, started.elapsed().as_secs_f64());
+    let load_end = report::load_average();
+    let (console, md) = report::render(
+        &rows,
+        &notes,
+        started.elapsed().as_secs_f64(),
+        (&load_start, &load_end),
+    );
     println!("{console}");
     if filters.is_empty() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/REPORT.md");

@@ -148,15 +148,32 @@ pub fn medians(row: &Row) -> (f64, f64) {
     (median(&mut ops), median(&mut mib))
 }
 
-/// This row's headline median over each of its baselines' (with the
-/// baseline's name).
-pub fn ratios<'r>(row: &Row, all: &'r [Row]) -> Vec<(f64, &'r str)> {
+/// A comparison of a row with one of its baselines.
+pub struct Ratio<'r> {
+    /// Headline median over the baseline's.
+    pub median: f64,
+    /// Best run over the baseline's best run: under outside load the best
+    /// runs are the least disturbed ones.
+    pub best: f64,
+    pub baseline: &'r str,
+}
+
+/// This row compared with each of its baselines.
+pub fn ratios<'r>(row: &Row, all: &'r [Row]) -> Vec<Ratio<'r>> {
+    let (med, _, max) = stats(row);
     row.baselines
         .iter()
         .filter_map(|base| {
             all.iter()
                 .find(|r| r.section == row.section && &r.name == base)
         })
-        .map(|b| (stats(row).0 / stats(b).0, b.name.as_str()))
+        .map(|b| {
+            let (b_med, _, b_max) = stats(b);
+            Ratio {
+                median: med / b_med,
+                best: max / b_max,
+                baseline: b.name.as_str(),
+            }
+        })
         .collect()
 }

@@ -1,7 +1,7 @@
 //! Section 2: reads of broker-proxied content frames, our `Reader` vs the
 //! raw stub's Read stream, zero-copy chunks vs copying reads.
 
-use gazette::client::{Client, ReadStep, Reader};
+use gazette::client::{Client, ReadStep, Reader, RetryReader};
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{CompressionCodec, ReadRequest};
 use tonic::transport::Channel;
@@ -30,6 +30,24 @@ fn work(bytes: u64, chunks: u64) -> Work {
 /// Reads it all through `Reader::next_chunk` (slices of received frames).
 async fn next_chunk(client: &Client, journal: &str) -> Work {
     let mut reader = Reader::new(client, request(journal));
+    let (mut bytes, mut chunks) = (0, 0);
+    loop {
+        match reader.next_chunk(1 << 20).await.expect("next_chunk") {
+            ReadStep::Data(chunk) => {
+                bytes += chunk.len() as u64;
+                chunks += 1;
+            }
+            ReadStep::Frame => {}
+            ReadStep::Eof => break,
+        }
+    }
+    work(bytes, chunks)
+}
+
+/// Reads it all through `RetryReader::next_chunk` (what most callers use:
+/// the Reader plus its retry loop).
+async fn retry_next_chunk(client: &Client, journal: &str) -> Work {
+    let mut reader = RetryReader::new(client, request(journal));
     let (mut bytes, mut chunks) = (0, 0);
     loop {
         match reader.next_chunk(1 << 20).await.expect("next_chunk") {
@@ -102,6 +120,12 @@ pub async fn run(client: &Client, stub: &JournalClient<Channel>, prefix: &str) -
             baselines: vec![raw_name.clone(), chunk_name],
             unit: Unit::MibPerSec,
             job: job(|| read_copy(client, &journal)),
+        },
+        Variant {
+            name: "RetryReader::next_chunk (zero copy)".to_string(),
+            baselines: vec![raw_name.clone()],
+            unit: Unit::MibPerSec,
+            job: job(|| retry_next_chunk(client, &journal)),
         },
         Variant {
             name: raw_name,

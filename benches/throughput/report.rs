@@ -27,7 +27,7 @@ fn secondary(row: &Row) -> String {
 fn ratio_text(row: &Row, all: &[Row]) -> String {
     ratios(row, all)
         .iter()
-        .map(|(r, base)| format!("{r:.2}× {base}"))
+        .map(|r| format!("{:.2}× (best {:.2}×) {}", r.median, r.best, r.baseline))
         .collect::<Vec<_>>()
         .join("; ")
 }
@@ -128,8 +128,22 @@ const SECTIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The console table and the Markdown report.
-pub fn render(rows: &[Row], notes: &[String], runtime_secs: f64) -> (String, String) {
+/// The 1-minute load average (from `/proc/loadavg`), if known.
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The console table and the Markdown report; `load` is the load average
+/// at the start and at the end.
+pub fn render(
+    rows: &[Row],
+    notes: &[String],
+    runtime_secs: f64,
+    load: (&str, &str),
+) -> (String, String) {
     let mut console = String::new();
     let mut md = String::new();
     let _ = writeln!(md, "# libgazette throughput\n");
@@ -153,10 +167,18 @@ pub fn render(rows: &[Row], notes: &[String], runtime_secs: f64) -> (String, Str
     );
     let _ = writeln!(
         md,
+        "- Load average (1 min) at start / end of the run: {} / {} (on {} CPUs)",
+        load.0,
+        load.1,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    let _ = writeln!(
+        md,
         "- Method: per variant {WARMUP} warm-up run(s), then {REPS} timed runs; the \
          variants of a comparison run interleaved (round-robin) so load bursts hit \
          them alike. Figures are the median with the min–max spread in parentheses; \
-         ratios compare medians. Loopback gRPC (127.0.0.1), plaintext HTTP/2.",
+         ratios compare medians and, in parentheses, the best runs (under outside \
+         load the least disturbed ones). Loopback gRPC (127.0.0.1), plaintext HTTP/2.",
     );
     let _ = writeln!(md, "- Total bench runtime: {runtime_secs:.0} s\n");
 
@@ -166,7 +188,10 @@ pub fn render(rows: &[Row], notes: &[String], runtime_secs: f64) -> (String, Str
             continue;
         }
         let _ = writeln!(md, "## {section}\n\n{what}\n");
-        let _ = writeln!(md, "| Variant | Median (min–max) | Also | Ratio (median) |");
+        let _ = writeln!(
+            md,
+            "| Variant | Median (min–max) | Secondary (median) | Ratio: medians (best runs) vs baseline |"
+        );
         let _ = writeln!(md, "|---|---|---|---|");
         let _ = writeln!(console, "\n== {section} ==");
         for row in section_rows {
