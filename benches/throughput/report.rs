@@ -85,7 +85,7 @@ fn cpu_model() -> String {
 
 fn git_commit() -> String {
     std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
+        .args(["describe", "--always", "--dirty"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .ok()
@@ -136,6 +136,29 @@ pub fn load_average() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// How to read the figures: what holds whatever the run's numbers.
+const NOTES: &str = "\
+- The broker is `gazette-devbroker` (in-memory spools, SHA-1 of every \
+  committed byte, no replication), not a Go broker: absolute figures describe \
+  this stack on loopback, and the broker's share of the work (which both sides \
+  of every append and read comparison pay alike) caps what the client can show.
+- On this shared machine a ratio within about ±10% of 1.00 is inside the noise; \
+  compare the median and best-run ratios, and rerun before drawing conclusions \
+  from a single figure.
+- Append rows with \"N messages\" baselines show what coalescing buys: the raw \
+  stub sending one gRPC message per small write is the naive hand-written \
+  client; \"copied into 64 KiB messages\" is the fair baseline for the \
+  Appender's own cost, since it does the same copying.
+- One-record rows are latency-bound (one round trip per append, sequential), \
+  so they show per-RPC overhead rather than bandwidth.
+- NONE fragments: the plain loop is a `read` from the page cache into one \
+  buffer, so the ratio shows the fixed per-chunk cost of our blocking-thread + \
+  channel hand-off at memory speed; with a real decoder that cost is mostly \
+  hidden behind decoding, which runs in parallel with the consumer.
+- AppendService has no baseline row: batching many callers' records into few \
+  Append RPCs is what it is for, so records/s mostly measures its batching.
+";
+
 /// The console table and the Markdown report; `load` is the load average
 /// at the start and at the end.
 pub fn render(
@@ -156,7 +179,7 @@ pub fn render(
         md,
         "- Command: `{COMMAND}` (release profile, from the repository root)"
     );
-    let _ = writeln!(md, "- Commit: `{}` (branch `bench`)", git_commit());
+    let _ = writeln!(md, "- Commit: `{}`", git_commit());
     let _ = writeln!(
         md,
         "- Machine: {} logical CPUs ({}), **shared with other engineers' builds and \
@@ -210,5 +233,6 @@ pub fn render(
         }
         let _ = writeln!(md);
     }
+    let _ = writeln!(md, "## Reading these figures\n\n{NOTES}");
     (console, md)
 }
