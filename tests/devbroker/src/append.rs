@@ -74,8 +74,11 @@ impl Broker {
             ..Default::default()
         };
         if let Some(s) = injected {
-            // The bare status (no store_health_error): tests match on it.
             let mut r = reply(s, self.status_header(&first.journal));
+            if s == Status::FragmentStoreUnhealthy {
+                // Real brokers explain an unhealthy store.
+                r.store_health_error = "injected fault: fragment store unhealthy".to_string();
+            }
             if s == Status::RegisterMismatch {
                 // A valid REGISTER_MISMATCH carries the current registers.
                 r.registers = Some(self.current_registers(&first.journal));

@@ -326,6 +326,11 @@ pub(crate) fn serve(
     let mut stop = stop_rx;
     let task = tokio::spawn(async move {
         let _ = tonic::transport::Server::builder()
+            // h2 credits the connection window back only as handlers read;
+            // Appends queued on a journal's pipeline don't read, and with a
+            // small window they starve the one being served on the same
+            // connection. grpc-go (real brokers) credits on receipt.
+            .initial_connection_window_size((1u32 << 31) - 1)
             .add_service(svc)
             .serve_with_incoming_shutdown(incoming(listener), async move {
                 let _ = stop.wait_for(|s| *s).await;

@@ -106,6 +106,8 @@ async fn fail_next_with_grpc_errors_and_statuses() {
     .await
     .unwrap();
     assert_eq!(r.status, Status::FragmentStoreUnhealthy as i32);
+    // Like a real broker, it says what is wrong with the store.
+    assert!(!r.store_health_error.is_empty());
 
     b.faults()
         .fail_next(Rpc::Append, 1, Fault::Status(Status::RegisterMismatch));
