@@ -153,8 +153,8 @@ const NOTES: &str = "\
   so they show per-RPC overhead rather than bandwidth.
 - NONE fragments: the plain loop is a `read` from the page cache into one \
   buffer, so the ratio shows the fixed per-chunk cost of our blocking-thread + \
-  channel hand-off at memory speed; with a real decoder that cost is mostly \
-  hidden behind decoding, which runs in parallel with the consumer.
+  channel hand-off at memory speed; behind a real decoder the same hand-off is \
+  a smaller share of each chunk's cost.
 - AppendService has no baseline row: batching many callers' records into few \
   Append RPCs is what it is for, so records/s mostly measures its batching.
 ";
