@@ -511,16 +511,31 @@ mod tests {
         client.update_route("j/x", &route(0));
         let dispatch = client.journal_client_for("j/x", true).unwrap();
         assert_eq!(dispatch.endpoint, "http://127.0.0.1:1001");
+        // A broker that answered Unavailable: the route is forgotten, but
+        // its connection is not shunned.
         client.report_error(
             Some("j/x"),
             &dispatch,
-            &Error::Grpc(tonic::Status::unavailable("down")),
+            &Error::Grpc(tonic::Status::unavailable("broker says no")),
         );
+        let next = client.journal_client_for("j/x", true).unwrap();
+        assert!(next.is_default(), "route forgotten: default endpoint");
+        client.update_route("j/x", &route(0));
+        let next = client.journal_client_for("j/x", true).unwrap();
+        assert_eq!(next.endpoint, "http://127.0.0.1:1001", "member still used");
+
+        // A failure of the connection itself (tonic attaches the transport
+        // error as the status's source).
+        let mut transport = tonic::Status::unavailable("connection refused");
+        transport.set_source(std::sync::Arc::new(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused,
+        )));
+        client.report_error(Some("j/x"), &next, &Error::Grpc(transport));
         let next = client.journal_client_for("j/x", true).unwrap();
         assert!(next.is_default(), "route forgotten: default endpoint");
         assert_eq!(next.endpoint, "http://127.0.0.1:1000");
         let stats = client.stats().snapshot();
-        assert_eq!((stats.route_cache_hits, stats.route_cache_misses), (1, 1));
+        assert_eq!((stats.route_cache_hits, stats.route_cache_misses), (2, 2));
 
         // Re-learned, the failed primary is skipped for a while.
         client.update_route("j/x", &route(0));

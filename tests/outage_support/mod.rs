@@ -88,17 +88,31 @@ fn first_endpoint(ready: &str) -> Option<String> {
     Some(value.get("endpoints")?.get(0)?.as_str()?.to_string())
 }
 
-/// Builds `gazette-devbroker` into the target directory this test binary
-/// lives in and returns its path. `CARGO_BIN_EXE_*` only names binaries of
-/// the test's own package, so the path is derived from our own executable
-/// (`<target>/<profile>/deps/<test>`).
+/// The `gazette-devbroker` binary: `$GAZETTE_DEVBROKER` if set, else the one
+/// `cargo test --workspace` builds beside this test binary (`CARGO_BIN_EXE_*`
+/// only names binaries of the test's own package, so the path is derived from
+/// our own executable, `<target>/<profile>/deps/<test>`). When it is missing
+/// (this test run alone), it is built into a separate target directory: a
+/// nested build into the running one would rebuild the library with other
+/// features over the unhashed `libgazette.rlib` that the cdylib crate type
+/// leaves in `deps/`, breaking later doc-tests of the same `cargo test`.
 fn build_devbroker() -> PathBuf {
+    if let Some(path) = std::env::var_os("GAZETTE_DEVBROKER") {
+        return PathBuf::from(path);
+    }
     let me = std::env::current_exe().expect("current exe");
     let profile_dir = me
         .parent()
         .and_then(|deps| deps.parent())
         .expect("test binary in <target>/<profile>/deps");
-    let target_dir = profile_dir.parent().expect("target dir");
+    let exe = profile_dir.join("gazette-devbroker");
+    if exe.exists() {
+        return exe;
+    }
+    let target_dir = profile_dir
+        .parent()
+        .expect("target dir")
+        .join("outage-devbroker");
     let release = profile_dir.file_name().is_some_and(|n| n == "release");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
@@ -106,15 +120,17 @@ fn build_devbroker() -> PathBuf {
         .args(["--bin", "gazette-devbroker", "--manifest-path"])
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .arg("--target-dir")
-        .arg(target_dir);
+        .arg(&target_dir);
     if release {
         cmd.arg("--release");
     }
     let status = cmd.status().expect("run cargo build");
     assert!(status.success(), "building gazette-devbroker: {status}");
-    let exe = profile_dir.join("gazette-devbroker");
-    assert!(exe.exists(), "{} missing after build", exe.display());
-    exe
+    let built = target_dir
+        .join(if release { "release" } else { "debug" })
+        .join("gazette-devbroker");
+    assert!(built.exists(), "{} missing after build", built.display());
+    built
 }
 
 /// This process's resident set size in bytes (`VmRSS`).
