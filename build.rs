@@ -17,10 +17,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Link arguments of the C shared library (ELF only): a soname carrying the
+/// Link arguments of the C shared library. ELF: a soname carrying the
 /// ABI version, `-z nodelete` (unloading a Rust library whose thread-local
 /// destructors are registered can crash at thread exit), and a version
-/// script exporting only `gazette_*`.
+/// script exporting only `gazette_*`. macOS: the matching install name.
 fn c_library_link_args() {
     println!("cargo:rerun-if-changed=gazette.map");
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
@@ -29,5 +29,8 @@ fn c_library_link_args() {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libgazette.so.0");
         println!("cargo:rustc-cdylib-link-arg=-Wl,-z,nodelete");
         println!("cargo:rustc-cdylib-link-arg=-Wl,--version-script={dir}/gazette.map");
+    } else if os == "macos" {
+        // The install name carries the same ABI version as the soname.
+        println!("cargo:rustc-cdylib-link-arg=-Wl,-install_name,@rpath/libgazette.0.dylib");
     }
 }
