@@ -259,6 +259,13 @@ typedef int32_t gazette_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What completed, in `gazette_event.kind`.
+typedef enum gazette_event_kind {
+    // An append future completed; its status is in the event and details
+    // are read from the future the tag names.
+    GAZETTE_EVENT_KIND_APPEND_DONE = 1,
+} gazette_event_kind;
+
 // The completion of an append batch (shared by every caller whose content
 // went into it). `poll`, `wait`, `status`, accessors, `set_callback` and
 // `set_queue` may be called from any thread, concurrently. Free with
