@@ -254,7 +254,9 @@ pub extern "C" fn gazette_append_future_set_callback(
         }
         let hooks = Arc::clone(&handle.hooks);
         let userdata = userdata as usize;
-        handle.future.on_done(move |result| {
+        // A clone: the callback may free `handle` while `on_done` runs.
+        let future = handle.future.clone();
+        future.on_done(move |result| {
             let status = outcome(result).0;
             let me = std::thread::current().id();
             let target = {

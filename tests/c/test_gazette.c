@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -898,6 +899,26 @@ static void test_cq_notify(gazette_client *client) {
     CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_OK);
     CHECK(ev.tag == 8);
     gazette_append_future_free(f);
+
+    /* An eventfd: the payload is the 8-byte counter increment. */
+    {
+        uint64_t one = 1, got = 0;
+        int efd = eventfd(0, EFD_NONBLOCK);
+        CHECK(efd >= 0);
+        CHECK_STATUS(gazette_cq_set_notify_fd(cq, efd, (const uint8_t *)&one, sizeof one, NULL), GAZETTE_STATUS_OK);
+        CHECK(read(efd, &got, sizeof got) == -1); /* nothing queued yet */
+        f = async_put(svc, name, "jkl", NULL);
+        CHECK_STATUS(gazette_append_future_set_queue(f, cq, 9, NULL), GAZETTE_STATUS_OK);
+        pfd.fd = efd;
+        pfd.events = POLLIN;
+        CHECK(poll(&pfd, 1, 10000) == 1);
+        CHECK(read(efd, &got, sizeof got) == sizeof got && got == 1);
+        CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_OK);
+        CHECK(ev.tag == 9 && ev.status == GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_cq_set_notify_fd(cq, -1, NULL, 0, NULL), GAZETTE_STATUS_OK);
+        gazette_append_future_free(f);
+        close(efd);
+    }
 
     CHECK_STATUS(gazette_append_service_close(svc, -1, NULL), GAZETTE_STATUS_OK);
     gazette_append_service_free(svc);
