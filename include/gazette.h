@@ -526,7 +526,8 @@ void gazette_append_service_cancel(const struct gazette_append_service *svc);
 // (each exactly once). Returns OK if everything committed in time, else
 // CANCELLED (a flow status, no error object). A caller still holding a
 // `gazette_async_append` of this service delays the return until it
-// releases or frees it. The service must still be freed.
+// releases or frees it. The service must still be freed. Do not call it
+// from a callback (it waits).
 //
 // Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED (the client
 // closed meanwhile; pending appends were cancelled), FORKED.
