@@ -80,6 +80,14 @@
  * | gazette_journal_spec  | gazette_journal_spec_new / _from_journal | gazette_journal_spec_free |
  * | gazette_apply_request | gazette_apply_request_new         | gazette_apply_request_free  |
  * | gazette_selector      | gazette_selector_parse            | gazette_selector_free       |
+ * | gazette_append_service| gazette_append_service_new        | gazette_append_service_free |
+ * | gazette_append_service_options | gazette_append_service_options_new | _options_free |
+ * | gazette_async_append  | gazette_append_service_start      | _release (commits) or _free |
+ * | gazette_append_future | gazette_async_append_release      | gazette_append_future_free  |
+ * | gazette_op_futures    | gazette_op_futures_new;           | gazette_op_futures_free     |
+ * |                       | gazette_append_service_pending_except |                         |
+ * | gazette_cq            | gazette_cq_new                    | gazette_cq_free             |
+ * | gazette_polled_list   | gazette_polled_list_new           | gazette_polled_list_free    |
  * Every *_free accepts NULL and frees exactly one object. Never free()
  * library memory. Inputs are copied, never consumed: a configuration by
  * gazette_client_new, a spec by gazette_apply_request_upsert, options by
@@ -99,7 +107,14 @@
  * | gazette_config, _journal_spec, _apply_request, _append_options |
  * |                             | not thread-safe while being changed             |
  * | gazette_error, lists, journals, fragments, selectors | immutable: read from any thread |
+ * | gazette_append_service, gazette_cq, gazette_polled_list | thread-safe  |
+ * | gazette_async_append        | one call at a time; may move between threads    |
+ * | gazette_append_future       | thread-safe (poll, wait, accessors, set_*)      |
+ * | gazette_op_futures, _append_service_options | not thread-safe while changed |
  * | status and version helpers  | thread-safe, static results                     |
+ * Callbacks (gazette_append_future_set_callback) run on a library thread:
+ * return quickly, never block or wait with a non-zero timeout, never close
+ * the client; they may poll, read and free the future they were given.
  * Functions taking a `const` pointer may run concurrently on the same object.
  * Any handle may be freed from any thread, including a library thread.
  *
@@ -244,10 +259,33 @@ typedef int32_t gazette_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// What completed, in `gazette_event.kind`.
+typedef enum gazette_event_kind {
+    // An append future completed; its status is in the event and details
+    // are read from the future the tag names.
+    GAZETTE_EVENT_KIND_APPEND_DONE = 1,
+} gazette_event_kind;
+
+// The completion of an append batch (shared by every caller whose content
+// went into it). `poll`, `wait`, `status`, accessors, `set_callback` and
+// `set_queue` may be called from any thread, concurrently. Free with
+// `gazette_append_future_free`, which detaches: the append goes on.
+typedef struct gazette_append_future gazette_append_future;
+
 // Options of an append: an expected offset and register conditions and
 // updates. Not thread-safe while being changed; copied by the calls that
 // take it. Free with `gazette_append_options_free`.
 typedef struct gazette_append_options gazette_append_options;
+
+// An append service. Thread-safe: any function from any thread,
+// concurrently. Create with `gazette_append_service_new`, free with
+// `gazette_append_service_free`.
+typedef struct gazette_append_service gazette_append_service;
+
+// Settings of an append service. Not thread-safe while being changed;
+// copied by `gazette_append_service_new`. Free with
+// `gazette_append_service_options_free`.
+typedef struct gazette_append_service_options gazette_append_service_options;
 
 // One append transaction. Not safe for concurrent use: one call at a time
 // (it may move between threads). Free with `gazette_appender_free`.
@@ -256,6 +294,12 @@ typedef struct gazette_appender gazette_appender;
 // A list of changes (upserts and deletes) applied together. Free with
 // `gazette_apply_request_free`.
 typedef struct gazette_apply_request gazette_apply_request;
+
+// Write access to a batch. Not safe for concurrent use: one call at a
+// time (it may move between threads). Ends with
+// `gazette_async_append_release` (commit) or `gazette_async_append_free`
+// (roll back); each takes ownership.
+typedef struct gazette_async_append gazette_async_append;
 
 // A client. Thread-safe: any function taking a client may be called from
 // any thread, concurrently. Create with `gazette_client_new`, free exactly
@@ -266,6 +310,12 @@ typedef struct gazette_client gazette_client;
 // pass to `gazette_client_new` (which copies it), free with
 // `gazette_config_free`. Not thread-safe while being changed.
 typedef struct gazette_config gazette_config;
+
+// A completion queue. Thread-safe: every function may be called from any
+// thread, concurrently; each event is taken by exactly one `next` call.
+// Create with `gazette_cq_new`, free with `gazette_cq_free`. Operations
+// attached to it keep its internals alive, so it may be freed first.
+typedef struct gazette_cq gazette_cq;
 
 // An error reported by a fallible call: a status, a message with the
 // details of this failure, the gRPC code when the failure came from gRPC,
@@ -294,6 +344,16 @@ typedef struct gazette_journal_list gazette_journal_list;
 // being changed. Free with `gazette_journal_spec_free`.
 typedef struct gazette_journal_spec gazette_journal_spec;
 
+// A set of futures (by identity: adding one twice keeps one). Not
+// thread-safe while being changed; copied by the calls that take it.
+// Free with `gazette_op_futures_free`.
+typedef struct gazette_op_futures gazette_op_futures;
+
+// A listing kept fresh by re-listing every interval. Thread-safe: any
+// function from any thread; concurrent `wait_update` calls each see the
+// same updates. Free with `gazette_polled_list_free`, which stops it.
+typedef struct gazette_polled_list gazette_polled_list;
+
 // A reader of one journal through one Read RPC. Calls are serialized (one
 // read at a time), but `gazette_reader_cancel` may come from any thread at
 // any time. Free with `gazette_reader_free`.
@@ -307,6 +367,24 @@ typedef struct gazette_retry_reader gazette_retry_reader;
 // A parsed label selector. Immutable: usable from any thread. Free with
 // `gazette_selector_free`.
 typedef struct gazette_selector gazette_selector;
+
+// A completion callback: `cb(userdata, future, status)`. `future` is the
+// handle the callback was set on, or NULL if that handle was freed before
+// the operation completed. See `gazette_append_future_set_callback`.
+typedef void (*gazette_append_callback)(void *userdata,
+                                        struct gazette_append_future *future,
+                                        gazette_status status);
+
+// One completion taken from a queue. A plain value: frozen layout, copied
+// out to the caller.
+typedef struct gazette_event {
+    // The caller's tag given when the queue was attached.
+    uint64_t tag;
+    // A `gazette_event_kind` value.
+    int32_t kind;
+    // The operation's final `gazette_status` (OK, or why it failed).
+    int32_t status;
+} gazette_event;
 
 #ifdef __cplusplus
 extern "C" {
@@ -336,6 +414,78 @@ gazette_status gazette_append(const struct gazette_client *client,
                               int64_t *end,
                               struct gazette_error **err);
 
+// The journal offset where the committed batch begins; -1 while pending,
+// after a failure, or for NULL. The caller's own bytes are a part of
+// `[begin, end)`, which spans every caller batched together.
+int64_t gazette_append_future_commit_begin(const struct gazette_append_future *f);
+
+// The journal offset where the committed batch ends (exclusive); -1 while
+// pending, after a failure, or for NULL.
+int64_t gazette_append_future_commit_end(const struct gazette_append_future *f);
+
+// The error that failed the append, borrowed: valid until the future is
+// freed. NULL while pending, after success, and for a NULL future.
+const struct gazette_error *gazette_append_future_error(const struct gazette_append_future *f);
+
+// Takes ownership of a future handle and frees it. NULL is a no-op. The
+// append is not cancelled: it completes, runs its callback (with a NULL
+// future) and posts to its queue. Safe inside the handle's own callback,
+// and from any thread (it then waits for a running callback to return).
+void gazette_append_future_free(struct gazette_append_future *f);
+
+// The journal appended to: NUL-terminated, valid until the future is freed
+// ("" for NULL).
+const char *gazette_append_future_journal(const struct gazette_append_future *f);
+
+// Returns WOULD_BLOCK while the append is pending, then its final status:
+// OK once committed, or the error that failed it (written to `*err`).
+//
+// Errors: NULL_POINTER, and any status an append can fail with
+// (CANCELLED after the service was cancelled, closed or freed).
+gazette_status gazette_append_future_poll(const struct gazette_append_future *f,
+                                          struct gazette_error **err);
+
+// Sets a callback run exactly once when the append completes, as
+// `cb(userdata, f, status)`: on a library thread, or synchronously inside
+// this call if the append already completed. Rules: return quickly, do not
+// block, do not call `*_wait` / `gazette_cq_next` with a non-zero timeout,
+// do not close the client, do not unwind. It may poll, read accessors and
+// free `f` (the handle it was given). If `f` is freed before completion
+// the callback still runs, with a NULL future; a free from another thread
+// waits for a running callback to return. `userdata` is the caller's.
+// At most one callback per handle.
+//
+// Errors: NULL_POINTER (`f` or `cb`), INVALID_STATE (already set).
+gazette_status gazette_append_future_set_callback(struct gazette_append_future *f,
+                                                  gazette_append_callback cb,
+                                                  void *userdata,
+                                                  struct gazette_error **err);
+
+// Posts one event `{tag, GAZETTE_EVENT_KIND_APPEND_DONE, status}` to `cq`
+// when the append completes (right away if it already has). The queue's
+// internals are kept alive by the future, so either may be freed first;
+// the event is posted even if `f` was freed. At most one queue per handle.
+//
+// Errors: NULL_POINTER, INVALID_STATE (already set).
+gazette_status gazette_append_future_set_queue(const struct gazette_append_future *f,
+                                               const struct gazette_cq *cq,
+                                               uint64_t tag,
+                                               struct gazette_error **err);
+
+// The final status without an error object: WOULD_BLOCK while pending,
+// NULL_POINTER for NULL.
+gazette_status gazette_append_future_status(const struct gazette_append_future *f);
+
+// Waits up to `timeout_ms` (-1 forever, 0 not at all) for the append to
+// complete and returns its final status as `gazette_append_future_poll`
+// does; TIMED_OUT (WOULD_BLOCK for 0) if still pending. Do not call it
+// with a non-zero timeout from a callback.
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), append statuses.
+gazette_status gazette_append_future_wait(const struct gazette_append_future *f,
+                                          int32_t timeout_ms,
+                                          struct gazette_error **err);
+
 // Adds `name=value` to the registers set on the journal when the append
 // commits (with `subtract` false), or removed from them (`subtract` true).
 // Register changes need at least one byte of content.
@@ -364,6 +514,97 @@ gazette_status gazette_append_options_set_check_registers(struct gazette_append_
 gazette_status gazette_append_options_set_offset(struct gazette_append_options *opts,
                                                  int64_t offset,
                                                  struct gazette_error **err);
+
+// Cancels the service: pending appends complete with CANCELLED (their
+// dependants with DEPENDENCY_FAILED) and later appends fail at once.
+// Idempotent; NULL is a no-op. Any thread.
+void gazette_append_service_cancel(const struct gazette_append_service *svc);
+
+// Closes the service: later starts fail with CLOSED; waits up to
+// `timeout_ms` (-1 forever, 0 not at all) for pending appends to commit,
+// then cancels the rest, and returns once every append has completed
+// (each exactly once). Returns OK if everything committed in time, else
+// CANCELLED (a flow status, no error object). A caller still holding a
+// `gazette_async_append` of this service delays the return until it
+// releases or frees it. The service must still be freed. Do not call it
+// from a callback (it waits).
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED (the client
+// closed meanwhile; pending appends were cancelled), FORKED.
+gazette_status gazette_append_service_close(const struct gazette_append_service *svc,
+                                            int32_t timeout_ms,
+                                            struct gazette_error **err);
+
+// Takes ownership of a service and frees it. NULL is a no-op. Pending
+// appends are cancelled and complete with CANCELLED (callbacks run, queue
+// events are posted); futures stay valid until freed. Any thread.
+void gazette_append_service_free(struct gazette_append_service *svc);
+
+// Creates an append service on `client` with options `opts` (copied; may
+// be NULL for the defaults). Appends to one journal commit in the order
+// they were started; appends with identical options are batched into
+// shared RPCs; batches wait in temporary files while brokers are away. On
+// success writes `*out`.
+//
+// Errors: NULL_POINTER, CLOSED, FORKED.
+gazette_status gazette_append_service_new(const struct gazette_client *client,
+                                          const struct gazette_append_service_options *opts,
+                                          struct gazette_append_service **out,
+                                          struct gazette_error **err);
+
+// Takes ownership of service options and frees them. NULL is a no-op.
+void gazette_append_service_options_free(struct gazette_append_service_options *opts);
+
+// Creates service options with the defaults (64 MiB batches, 8 KiB of
+// memory before each spill file, 16 idle spill files kept). Returns NULL
+// only if allocation failed.
+struct gazette_append_service_options *gazette_append_service_options_new(void);
+
+// Sets the bytes of memory in front of each batch's spill file (> 0).
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (0).
+gazette_status gazette_append_service_options_set_buffer_size(struct gazette_append_service_options *opts,
+                                                              size_t bytes,
+                                                              struct gazette_error **err);
+
+// Sets the batch size cutoff: a batch holding more than `bytes` (> 0)
+// takes no further appends.
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (0).
+gazette_status gazette_append_service_options_set_size_cutoff(struct gazette_append_service_options *opts,
+                                                              uint64_t bytes,
+                                                              struct gazette_error **err);
+
+// Writes to `*out` a new set (free with `gazette_op_futures_free`) holding
+// every pending append of journals other than `journal` (all journals if
+// `journal_len` is 0), plus a failed operation for each such journal whose
+// appends now fail. Depending on it makes a barrier: the next append
+// starts only after everything pending elsewhere committed.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name).
+gazette_status gazette_append_service_pending_except(const struct gazette_append_service *svc,
+                                                     const char *journal,
+                                                     size_t journal_len,
+                                                     struct gazette_op_futures **out,
+                                                     struct gazette_error **err);
+
+// Starts an append to `journal` with options `opts` (copied; may be NULL)
+// that is dispatched only after every operation of `deps` (copied; may be
+// NULL) succeeded; if one fails, this append fails with DEPENDENCY_FAILED.
+// Waits up to `timeout_ms` for exclusive write access to the journal's
+// newest batch, which the returned `*out` holds until released: write,
+// then release promptly, since other appends to the journal wait for it.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal name or
+// timeout), TIMED_OUT / WOULD_BLOCK (as errors), CLOSED, FORKED.
+gazette_status gazette_append_service_start(const struct gazette_append_service *svc,
+                                            const char *journal,
+                                            size_t journal_len,
+                                            const struct gazette_append_options *opts,
+                                            const struct gazette_op_futures *deps,
+                                            int32_t timeout_ms,
+                                            struct gazette_async_append **out,
+                                            struct gazette_error **err);
 
 // Rolls the transaction back: nothing written becomes visible. Waits up to
 // `timeout_ms` for the broker to acknowledge. Aborting a finished
@@ -458,6 +699,46 @@ gazette_status gazette_apply_request_upsert(struct gazette_apply_request *req,
                                             const struct gazette_journal_spec *spec,
                                             int64_t expect_mod_revision,
                                             struct gazette_error **err);
+
+// Takes ownership of `aa` and frees it, rolling back its bytes (the batch
+// goes on with other callers' content). NULL is a no-op. Any thread.
+void gazette_async_append_free(struct gazette_async_append *aa);
+
+// Takes ownership of `aa` and ends the write access. If a required error
+// or a write error is set, rolls back this caller's bytes and returns that
+// error. Otherwise the bytes are queued for the batch's RPC and `*out`
+// receives a new future of the batch (free with
+// `gazette_append_future_free`). `aa` is freed in every case, also when
+// `out` is NULL (which rolls back).
+//
+// Errors: NULL_POINTER, the required status, FRAGMENT_IO, CANCELLED (the
+// service was cancelled), the journal's earlier terminal error.
+gazette_status gazette_async_append_release(struct gazette_async_append *aa,
+                                            struct gazette_append_future **out,
+                                            struct gazette_error **err);
+
+// Records a failure of the caller's own (e.g. encoding a record failed
+// half-way): `status` (not OK) and the message `(message, len)` (UTF-8,
+// copied). The first one is kept; release then rolls back exactly this
+// caller's bytes and returns it, while the batch goes on with others'.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (status OK).
+gazette_status gazette_async_append_require(struct gazette_async_append *aa,
+                                            gazette_status status,
+                                            const char *message,
+                                            size_t message_len,
+                                            struct gazette_error **err);
+
+// Writes `len` bytes of `data` (copied before the call returns) to the
+// batch. Bytes go to memory, then to a temporary file, on this thread; the
+// broker sees them after release. A failed write (FRAGMENT_IO) makes
+// release fail too.
+//
+// Errors: NULL_POINTER, FRAGMENT_IO (the spill file could not be written).
+gazette_status gazette_async_append_write(struct gazette_async_append *aa,
+                                          const uint8_t *data,
+                                          size_t len,
+                                          struct gazette_error **err);
 
 // Closes a client: running operations of the client and of every handle
 // created from it end with CLOSED, and later calls return CLOSED. Waits up
@@ -565,6 +846,45 @@ gazette_status gazette_config_set_zone(struct gazette_config *cfg,
                                        size_t len,
                                        struct gazette_error **err);
 
+// Takes ownership of a queue, shuts it down and frees it. NULL is a no-op.
+// No thread may be using the handle any more; operations still attached
+// complete normally and their events are dropped.
+void gazette_cq_free(struct gazette_cq *cq);
+
+// Creates an empty completion queue. Returns NULL only if allocation failed.
+struct gazette_cq *gazette_cq_new(void);
+
+// Takes the oldest event into `*out`, waiting up to `timeout_ms` (-1
+// forever, 0 not at all). Returns OK with `*out` written; TIMED_OUT (or
+// WOULD_BLOCK for 0) when no event came in time; CLOSED once the queue was
+// shut down and every event posted before was taken. Safe to call from
+// several threads at once.
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED.
+gazette_status gazette_cq_next(const struct gazette_cq *cq,
+                               int32_t timeout_ms,
+                               struct gazette_event *out,
+                               struct gazette_error **err);
+
+// Has the queue write `len` bytes of `payload` (copied; e.g. 8 bytes of a
+// `uint64_t` 1 for an eventfd) to `fd` whenever it goes from empty to
+// non-empty, so an event loop (epoll, kqueue, libuv...) wakes up and drains
+// it with `gazette_cq_next(cq, 0, ...)` until WOULD_BLOCK. The fd stays the
+// application's: it should be non-blocking and stay open until replaced or
+// cleared; `fd` -1 clears it. If events are already queued, writes once now.
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (fd below -1, or an empty payload).
+gazette_status gazette_cq_set_notify_fd(const struct gazette_cq *cq,
+                                        int32_t fd,
+                                        const uint8_t *payload,
+                                        size_t len,
+                                        struct gazette_error **err);
+
+// Shuts the queue down: waiting and later `gazette_cq_next` calls return
+// the events already queued, then CLOSED. Events of operations completing
+// after this are dropped. Idempotent; NULL is a no-op. Any thread.
+void gazette_cq_shutdown(const struct gazette_cq *cq);
+
 // Takes ownership of an error object and frees it. NULL is a no-op.
 // Call exactly once per error, from any thread.
 void gazette_error_free(struct gazette_error *err);
@@ -612,6 +932,22 @@ int64_t gazette_fragment_mod_time(const struct gazette_fragment *f);
 
 // The path postfix between the journal name and the file name (often empty).
 const char *gazette_fragment_path_postfix(const struct gazette_fragment *f);
+
+// Checks the health of fragment store `store` (a URL such as
+// `file:///` or `s3://bucket/prefix/`), waiting up to `timeout_ms`. With a
+// non-empty `check_delete_prefix`, the broker also checks it may delete
+// under that prefix. OK when healthy; FRAGMENT_STORE_UNHEALTHY with the
+// broker's explanation in the error message when not.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT, FRAGMENT_STORE_UNHEALTHY,
+// TIMED_OUT, CLOSED, FORKED, gRPC statuses.
+gazette_status gazette_fragment_store_health(const struct gazette_client *client,
+                                             const char *store,
+                                             size_t store_len,
+                                             const char *check_delete_prefix,
+                                             size_t check_delete_prefix_len,
+                                             int32_t timeout_ms,
+                                             struct gazette_error **err);
 
 // SHA-1 of the fragment's content as 40 lowercase hex digits.
 const char *gazette_fragment_sum(const struct gazette_fragment *f);
@@ -797,6 +1133,61 @@ gazette_status gazette_list_journals(const struct gazette_client *client,
                                      int32_t timeout_ms,
                                      struct gazette_journal_list **out,
                                      struct gazette_error **err);
+
+// Adds the operation of `future` to the set (the set keeps the operation,
+// not the handle: `future` may be freed afterwards).
+//
+// Errors: NULL_POINTER.
+gazette_status gazette_op_futures_add(struct gazette_op_futures *set,
+                                      const struct gazette_append_future *future,
+                                      struct gazette_error **err);
+
+// Takes ownership of a set and frees it. NULL is a no-op.
+void gazette_op_futures_free(struct gazette_op_futures *set);
+
+// The number of operations in the set (0 for NULL).
+size_t gazette_op_futures_len(const struct gazette_op_futures *set);
+
+// Creates an empty set. Returns NULL only if allocation failed.
+struct gazette_op_futures *gazette_op_futures_new(void);
+
+// Takes ownership of a polled list, stops its refreshing and frees it.
+// NULL is a no-op. Any thread.
+void gazette_polled_list_free(struct gazette_polled_list *pl);
+
+// Writes to `*out` a new list (free with `gazette_journal_list_free`) of
+// the latest listing, marking it seen for `gazette_polled_list_wait_update`.
+//
+// Errors: NULL_POINTER, CLOSED, FORKED.
+gazette_status gazette_polled_list_get(const struct gazette_polled_list *pl,
+                                       struct gazette_journal_list **out,
+                                       struct gazette_error **err);
+
+// Lists the journals matching `selector` (as for `gazette_list_journals`)
+// once, waiting up to `timeout_ms`, then re-lists every `interval_ms` (> 0)
+// in the background; a failed refresh keeps the previous listing. On
+// success writes `*out`. The first `gazette_polled_list_wait_update`
+// reports the initial listing at once.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad selector or
+// interval), TIMED_OUT, CLOSED, FORKED, gRPC and broker statuses.
+gazette_status gazette_polled_list_new(const struct gazette_client *client,
+                                       const char *selector,
+                                       size_t selector_len,
+                                       int32_t interval_ms,
+                                       int32_t timeout_ms,
+                                       struct gazette_polled_list **out,
+                                       struct gazette_error **err);
+
+// Waits up to `timeout_ms` (-1 forever, 0 not at all) until a listing
+// newer than the one last taken by `gazette_polled_list_get` is there:
+// OK then, TIMED_OUT (WOULD_BLOCK for 0, both flow statuses) if none came.
+// Every refresh counts as an update, changed or not.
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED, FORKED.
+gazette_status gazette_polled_list_wait_update(const struct gazette_polled_list *pl,
+                                               int32_t timeout_ms,
+                                               struct gazette_error **err);
 
 // Cancels the reader from any thread: a read in progress returns
 // CANCELLED promptly, and so do later reads. Bytes already received are

@@ -73,6 +73,11 @@ impl Shared {
         })
     }
 
+    /// The runtime's handle, for work that must run on it.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
     /// Whether this is a `fork()` child of the creating process.
     pub fn is_forked(&self) -> bool {
         std::process::id() != self.pid

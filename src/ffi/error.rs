@@ -75,7 +75,7 @@ impl FfiError {
         e
     }
 
-    fn into_object(self) -> gazette_error {
+    pub(crate) fn into_object(self) -> gazette_error {
         gazette_error {
             status: self.status,
             message: to_cstring(self.message),
@@ -106,6 +106,7 @@ impl From<crate::client::Error> for FfiError {
             E::Eof => gazette_status::EndOfStream,
             E::UnexpectedEof => gazette_status::UnexpectedEof,
             E::Canceled => gazette_status::Cancelled,
+            E::DependencyFailed(_) => gazette_status::DependencyFailed,
             E::DeadlineExceeded => gazette_status::TimedOut,
             E::InvalidArgument(_) => gazette_status::InvalidArgument,
             E::NamedJournalDoesNotExist { .. } => gazette_status::JournalDoesNotExist,

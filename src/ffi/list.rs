@@ -67,6 +67,15 @@ pub struct gazette_journal_list {
     items: Vec<gazette_journal>,
 }
 
+impl gazette_journal_list {
+    /// The C list of a listing's journals.
+    pub(crate) fn from_journals(journals: Vec<list_response::Journal>) -> Self {
+        gazette_journal_list {
+            items: journals.into_iter().map(gazette_journal::new).collect(),
+        }
+    }
+}
+
 /// One fragment of a journal: the byte range `[begin, end)` and where it is
 /// stored. Immutable; strings live as long as the owning list.
 pub struct gazette_fragment {

@@ -24,17 +24,24 @@
 pub mod panic;
 
 pub mod append;
+pub mod append_future;
+pub mod append_service;
 pub mod appender;
 pub mod apply;
+pub mod async_append;
 pub mod client;
+pub mod completion_queue;
 pub mod config;
 pub mod error;
 pub mod label;
 pub mod list;
+pub mod op_future;
+pub mod polled_list;
 pub mod reader;
 pub mod retry_reader;
 pub mod runtime;
 pub mod stats;
 pub mod status;
+pub mod store_health;
 pub mod str;
 pub mod version;

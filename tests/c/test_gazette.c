@@ -5,7 +5,11 @@
  * Prints a final line "N passed, N failed, N skipped". */
 #include "harness.h"
 
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <pthread.h>
+#include <time.h>
 
 static char journal_prefix[64];
 
@@ -625,6 +629,521 @@ static void test_exit_without_free(const char *endpoint) {
           (WEXITSTATUS(wstatus) == 0 || (getenv("GAZETTE_UNDER_VALGRIND") && WEXITSTATUS(wstatus) == 99)));
 }
 
+/* ---- AppendService, futures, completion queues, polled lists ---- */
+
+static void test_cq_without_broker(void) {
+    gazette_error *err = NULL;
+    gazette_event ev;
+    gazette_cq *cq = gazette_cq_new();
+    CHECK(cq != NULL);
+    CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_WOULD_BLOCK);
+    CHECK_STATUS(gazette_cq_next(cq, 20, &ev, NULL), GAZETTE_STATUS_TIMED_OUT);
+    EXPECT_ERR(gazette_cq_next(cq, -7, &ev, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_cq_next(NULL, 0, &ev, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_cq_next(cq, 0, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_cq_set_notify_fd(cq, -2, (const uint8_t *)"x", 1, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_cq_set_notify_fd(cq, 1, NULL, 0, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_cq_set_notify_fd(NULL, -1, NULL, 0, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK_STATUS(gazette_cq_set_notify_fd(cq, -1, NULL, 0, NULL), GAZETTE_STATUS_OK);
+    gazette_cq_shutdown(cq);
+    gazette_cq_shutdown(cq);
+    gazette_cq_shutdown(NULL);
+    EXPECT_ERR(gazette_cq_next(cq, -1, &ev, &err), GAZETTE_STATUS_CLOSED);
+    gazette_cq_free(cq);
+    gazette_cq_free(NULL);
+}
+
+static void test_append_service_args(void) {
+    gazette_error *err = NULL;
+    gazette_append_service *svc = NULL;
+    gazette_append_service_options *o = gazette_append_service_options_new();
+    gazette_op_futures *set = gazette_op_futures_new();
+    CHECK(o != NULL && set != NULL);
+    EXPECT_ERR(gazette_append_service_options_set_size_cutoff(o, 0, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_append_service_options_set_buffer_size(o, 0, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_append_service_options_set_size_cutoff(NULL, 1, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_append_service_options_set_buffer_size(NULL, 1, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK_STATUS(gazette_append_service_options_set_size_cutoff(o, 1 << 20, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append_service_options_set_buffer_size(o, 4096, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_append_service_new(NULL, o, &svc, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK(svc == NULL);
+    EXPECT_ERR(gazette_op_futures_add(set, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK(gazette_op_futures_len(set) == 0 && gazette_op_futures_len(NULL) == 0);
+    EXPECT_ERR(gazette_async_append_release(NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_async_append_write(NULL, NULL, 0, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_async_append_require(NULL, GAZETTE_STATUS_INTERNAL, NULL, 0, &err),
+               GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_append_future_poll(NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_append_future_wait(NULL, 0, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK_STATUS(gazette_append_future_status(NULL), GAZETTE_STATUS_NULL_POINTER);
+    CHECK(gazette_append_future_error(NULL) == NULL);
+    CHECK(strcmp(gazette_append_future_journal(NULL), "") == 0);
+    CHECK(gazette_append_future_commit_begin(NULL) == -1 && gazette_append_future_commit_end(NULL) == -1);
+    EXPECT_ERR(gazette_append_future_set_callback(NULL, NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_append_future_set_queue(NULL, NULL, 0, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_fragment_store_health(NULL, S("file:///"), NULL, 0, 100, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_polled_list_wait_update(NULL, 0, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_polled_list_get(NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    gazette_append_service_cancel(NULL);
+    gazette_append_service_free(NULL);
+    gazette_async_append_free(NULL);
+    gazette_append_future_free(NULL);
+    gazette_polled_list_free(NULL);
+    gazette_op_futures_free(NULL);
+    gazette_append_service_options_free(NULL);
+    gazette_op_futures_free(set);
+    gazette_append_service_options_free(o);
+}
+
+/* Starts an append, writes `data`, releases it; returns the future or NULL. */
+static gazette_append_future *async_put(gazette_append_service *svc, const char *journal, const char *data,
+                                        const gazette_op_futures *deps) {
+    gazette_async_append *aa = NULL;
+    gazette_append_future *f = NULL;
+    gazette_error *err = NULL;
+    gazette_status st = gazette_append_service_start(svc, S(journal), NULL, deps, 10000, &aa, &err);
+    CHECK_STATUS(st, GAZETTE_STATUS_OK);
+    if (st != GAZETTE_STATUS_OK) {
+        fprintf(stderr, "start: %s\n", gazette_error_message(err));
+        gazette_error_free(err);
+        return NULL;
+    }
+    CHECK_STATUS(gazette_async_append_write(aa, (const uint8_t *)data, strlen(data), NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_async_append_release(aa, &f, NULL), GAZETTE_STATUS_OK);
+    return f;
+}
+
+/* Userdata of a callback: what it saw; it frees the future it was given. */
+struct cb_seen {
+    int calls;
+    gazette_status status;
+    int had_future;
+    int64_t end;
+};
+
+static void free_in_callback(void *ud, gazette_append_future *f, gazette_status status) {
+    struct cb_seen *seen = ud;
+    seen->status = status;
+    seen->had_future = f != NULL;
+    if (f) {
+        seen->end = gazette_append_future_commit_end(f);
+        CHECK_STATUS(gazette_append_future_poll(f, NULL), status);
+        gazette_append_future_free(f); /* freeing inside its own callback is allowed */
+    }
+    __atomic_add_fetch(&seen->calls, 1, __ATOMIC_SEQ_CST);
+}
+
+static int wait_calls(struct cb_seen *seen, int want) {
+    int i;
+    struct timespec ten_ms = {0, 10000000};
+    for (i = 0; i < 1000 && __atomic_load_n(&seen->calls, __ATOMIC_SEQ_CST) < want; i++) nanosleep(&ten_ms, NULL);
+    return __atomic_load_n(&seen->calls, __ATOMIC_SEQ_CST);
+}
+
+static void test_append_service_basics(gazette_client *client) {
+    char name[128], other[128];
+    gazette_append_service *svc = NULL;
+    gazette_async_append *aa = NULL, *bb = NULL;
+    gazette_append_future *f = NULL, *g = NULL;
+    gazette_op_futures *deps = NULL;
+    gazette_error *err = NULL;
+    struct cb_seen seen;
+    size_t n0, n1;
+    unique_name(name, sizeof name, "svc");
+    unique_name(other, sizeof other, "svc-other");
+    create_journal(client, name, "svc");
+    create_journal(client, other, "svc");
+
+    EXPECT_ERR(gazette_append_service_new(client, NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_append_service_start(svc, S("bad name/"), NULL, NULL, 1000, &aa, &err),
+               GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_append_service_start(svc, "\xff\xfe", 2, NULL, NULL, 1000, &aa, &err),
+               GAZETTE_STATUS_INVALID_UTF8);
+    EXPECT_ERR(gazette_append_service_start(svc, NULL, 4, NULL, NULL, 1000, &aa, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_append_service_start(NULL, S(name), NULL, NULL, 1000, &aa, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_append_service_start(svc, S(name), NULL, NULL, -3, &aa, &err),
+               GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK(aa == NULL);
+
+    /* One append, waited for: the future names the journal and the span. */
+    f = async_put(svc, name, "hello ", NULL);
+    CHECK(f != NULL);
+    CHECK_STATUS(gazette_append_future_wait(f, -1, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append_future_poll(f, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append_future_status(f), GAZETTE_STATUS_OK);
+    CHECK(gazette_append_future_error(f) == NULL);
+    CHECK(strcmp(gazette_append_future_journal(f), name) == 0);
+    CHECK(gazette_append_future_commit_begin(f) == 0 && gazette_append_future_commit_end(f) == 6);
+    EXPECT_ERR(gazette_append_future_wait(f, -9, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+
+    /* A callback on a finished future runs inside set_callback; only one per handle. */
+    memset(&seen, 0, sizeof seen);
+    g = f;
+    CHECK_STATUS(gazette_append_future_set_callback(f, free_in_callback, &seen, NULL), GAZETTE_STATUS_OK);
+    CHECK(seen.calls == 1 && seen.had_future && seen.status == GAZETTE_STATUS_OK && seen.end == 6);
+    (void)g; /* freed by the callback */
+
+    /* Write access is exclusive: a second start waits and times out. */
+    CHECK_STATUS(gazette_append_service_start(svc, S(name), NULL, NULL, 1000, &aa, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_append_service_start(svc, S(name), NULL, NULL, 50, &bb, &err), GAZETTE_STATUS_TIMED_OUT);
+    EXPECT_ERR(gazette_append_service_start(svc, S(name), NULL, NULL, 0, &bb, &err), GAZETTE_STATUS_WOULD_BLOCK);
+    CHECK(bb == NULL);
+    /* A required failure rolls back exactly these bytes and is returned by release. */
+    CHECK_STATUS(gazette_async_append_write(aa, (const uint8_t *)"XXXX", 4, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_async_append_require(aa, GAZETTE_STATUS_OK, S("no"), &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_async_append_require(aa, GAZETTE_STATUS_CODEC, "\xff", 1, &err), GAZETTE_STATUS_INVALID_UTF8);
+    CHECK_STATUS(gazette_async_append_require(aa, GAZETTE_STATUS_CODEC, S("record encoding failed"), NULL),
+                 GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_async_append_require(aa, GAZETTE_STATUS_INTERNAL, S("second"), NULL), GAZETTE_STATUS_OK);
+    err = NULL;
+    {
+        gazette_status st = gazette_async_append_release(aa, &f, &err);
+        CHECK_STATUS(st, GAZETTE_STATUS_CODEC);
+        CHECK(err && strstr(gazette_error_message(err), "record encoding failed") != NULL);
+        gazette_error_free(err);
+    }
+    /* Abandoning (free) rolls back too. */
+    CHECK_STATUS(gazette_append_service_start(svc, S(name), NULL, NULL, 1000, &aa, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_async_append_write(aa, (const uint8_t *)"YYYY", 4, NULL), GAZETTE_STATUS_OK);
+    gazette_async_append_free(aa);
+
+    /* A dependency: the append to `name` waits for the one to `other`. */
+    g = async_put(svc, other, "first", NULL);
+    CHECK_STATUS(gazette_append_service_pending_except(svc, S(name), &deps, NULL), GAZETTE_STATUS_OK);
+    /* The chain of `other`, if still pending (its newest batch may be a
+     * newer one than g's); never anything of `name`. */
+    n0 = gazette_op_futures_len(deps);
+    CHECK(n0 <= 1);
+    CHECK_STATUS(gazette_op_futures_add(deps, g, NULL), GAZETTE_STATUS_OK);
+    n1 = gazette_op_futures_len(deps);
+    CHECK(n1 >= 1 && n1 <= n0 + 1);
+    CHECK_STATUS(gazette_op_futures_add(deps, g, NULL), GAZETTE_STATUS_OK);
+    CHECK(gazette_op_futures_len(deps) == n1); /* the same operation, kept once */
+    EXPECT_ERR(gazette_append_service_pending_except(svc, S("bad//name"), &deps, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    f = async_put(svc, name, "world", deps);
+    gazette_op_futures_free(deps);
+    deps = NULL;
+    memset(&seen, 0, sizeof seen);
+    CHECK_STATUS(gazette_append_future_set_callback(f, free_in_callback, &seen, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_append_future_set_callback(f, free_in_callback, &seen, &err), GAZETTE_STATUS_INVALID_STATE);
+    EXPECT_ERR(gazette_append_future_set_callback(g, NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK(wait_calls(&seen, 1) == 1);
+    CHECK(seen.had_future || seen.status == GAZETTE_STATUS_OK);
+    CHECK_STATUS(seen.status, GAZETTE_STATUS_OK);
+    CHECK(seen.end == 11); /* rolled-back bytes never reached the journal */
+    CHECK_STATUS(gazette_append_future_wait(g, 10000, NULL), GAZETTE_STATUS_OK);
+    gazette_append_future_free(g);
+    /* pending_except of everything is empty once all committed. */
+    CHECK_STATUS(gazette_append_service_pending_except(svc, NULL, 0, &deps, NULL), GAZETTE_STATUS_OK);
+    gazette_op_futures_free(deps);
+
+    /* A failed append: the journal does not exist; the error is borrowed from the future. */
+    f = async_put(svc, "no/such/journal-svc", "x", NULL);
+    CHECK_STATUS(gazette_append_future_wait(f, 10000, NULL), GAZETTE_STATUS_JOURNAL_NOT_FOUND);
+    EXPECT_ERR(gazette_append_future_poll(f, &err), GAZETTE_STATUS_JOURNAL_NOT_FOUND);
+    CHECK(gazette_append_future_error(f) != NULL &&
+          gazette_error_status(gazette_append_future_error(f)) == GAZETTE_STATUS_JOURNAL_NOT_FOUND);
+    CHECK(gazette_append_future_error(f) == gazette_append_future_error(f));
+    CHECK(gazette_append_future_commit_begin(f) == -1);
+    gazette_append_future_free(f);
+
+    /* Close: everything committed, so OK; later starts fail with CLOSED. */
+    EXPECT_ERR(gazette_append_service_close(svc, -4, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_append_service_close(svc, 10000, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_append_service_start(svc, S(name), NULL, NULL, 1000, &aa, &err), GAZETTE_STATUS_CLOSED);
+    gazette_append_service_free(svc);
+}
+
+static void test_cq_notify(gazette_client *client) {
+    char name[128];
+    int fds[2];
+    struct pollfd pfd;
+    char byte = 0;
+    gazette_event ev;
+    gazette_cq *cq = gazette_cq_new();
+    gazette_append_service *svc = NULL;
+    gazette_append_future *f;
+    gazette_error *err = NULL;
+    unique_name(name, sizeof name, "cq");
+    create_journal(client, name, "svc");
+    CHECK(pipe(fds) == 0);
+    CHECK(fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0 && fcntl(fds[1], F_SETFL, O_NONBLOCK) == 0);
+    CHECK_STATUS(gazette_cq_set_notify_fd(cq, fds[1], (const uint8_t *)"!", 1, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+
+    f = async_put(svc, name, "abc", NULL);
+    CHECK_STATUS(gazette_append_future_set_queue(f, cq, 42, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_append_future_set_queue(f, cq, 43, &err), GAZETTE_STATUS_INVALID_STATE);
+    EXPECT_ERR(gazette_append_future_set_queue(f, NULL, 43, &err), GAZETTE_STATUS_NULL_POINTER);
+    /* The event loop wakes up on the fd, then drains the queue without waiting. */
+    pfd.fd = fds[0];
+    pfd.events = POLLIN;
+    CHECK(poll(&pfd, 1, 10000) == 1);
+    CHECK(read(fds[0], &byte, 1) == 1 && byte == '!');
+    CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_OK);
+    CHECK(ev.tag == 42 && ev.kind == GAZETTE_EVENT_KIND_APPEND_DONE && ev.status == GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_WOULD_BLOCK);
+    CHECK(read(fds[0], &byte, 1) == -1); /* one wakeup per empty -> non-empty */
+    gazette_append_future_free(f);
+
+    /* A future freed before it completes still posts its event. */
+    f = async_put(svc, name, "def", NULL);
+    CHECK_STATUS(gazette_append_future_set_queue(f, cq, 7, NULL), GAZETTE_STATUS_OK);
+    gazette_append_future_free(f);
+    CHECK_STATUS(gazette_cq_next(cq, 10000, &ev, NULL), GAZETTE_STATUS_OK);
+    CHECK(ev.tag == 7 && ev.status == GAZETTE_STATUS_OK);
+    CHECK(read(fds[0], &byte, 1) == 1);
+
+    /* Events already queued when the fd is set wake the loop at once. */
+    CHECK_STATUS(gazette_cq_set_notify_fd(cq, -1, NULL, 0, NULL), GAZETTE_STATUS_OK);
+    f = async_put(svc, name, "ghi", NULL);
+    CHECK_STATUS(gazette_append_future_wait(f, 10000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append_future_set_queue(f, cq, 8, NULL), GAZETTE_STATUS_OK);
+    CHECK(read(fds[0], &byte, 1) == -1);
+    CHECK_STATUS(gazette_cq_set_notify_fd(cq, fds[1], (const uint8_t *)"!", 1, NULL), GAZETTE_STATUS_OK);
+    CHECK(read(fds[0], &byte, 1) == 1);
+    CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_OK);
+    CHECK(ev.tag == 8);
+    gazette_append_future_free(f);
+
+    /* An eventfd: the payload is the 8-byte counter increment. */
+    {
+        uint64_t one = 1, got = 0;
+        int efd = eventfd(0, EFD_NONBLOCK);
+        CHECK(efd >= 0);
+        CHECK_STATUS(gazette_cq_set_notify_fd(cq, efd, (const uint8_t *)&one, sizeof one, NULL), GAZETTE_STATUS_OK);
+        CHECK(read(efd, &got, sizeof got) == -1); /* nothing queued yet */
+        f = async_put(svc, name, "jkl", NULL);
+        CHECK_STATUS(gazette_append_future_set_queue(f, cq, 9, NULL), GAZETTE_STATUS_OK);
+        pfd.fd = efd;
+        pfd.events = POLLIN;
+        CHECK(poll(&pfd, 1, 10000) == 1);
+        CHECK(read(efd, &got, sizeof got) == sizeof got && got == 1);
+        CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_OK);
+        CHECK(ev.tag == 9 && ev.status == GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_cq_set_notify_fd(cq, -1, NULL, 0, NULL), GAZETTE_STATUS_OK);
+        gazette_append_future_free(f);
+        close(efd);
+    }
+
+    CHECK_STATUS(gazette_append_service_close(svc, -1, NULL), GAZETTE_STATUS_OK);
+    gazette_append_service_free(svc);
+    gazette_cq_free(cq);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+/* Appends that can never commit (the broker never answers) complete with
+ * CANCELLED on cancel, on service free and on client free. */
+static void test_append_service_cancellation(void) {
+    char endpoint[64];
+    int lfd = silent_listener(endpoint, sizeof endpoint);
+    gazette_client *client;
+    gazette_append_service *svc = NULL;
+    gazette_append_future *f, *g;
+    gazette_async_append *aa = NULL;
+    gazette_polled_list *pl = NULL;
+    gazette_error *err = NULL;
+    gazette_event ev;
+    gazette_cq *cq = gazette_cq_new();
+    struct cb_seen seen;
+    CHECK(lfd >= 0);
+    client = new_client(endpoint);
+
+    EXPECT_ERR(gazette_polled_list_new(client, S(""), 100, 50, &pl, &err), GAZETTE_STATUS_TIMED_OUT);
+    EXPECT_ERR(gazette_fragment_store_health(client, S("file:///"), NULL, 0, 50, &err), GAZETTE_STATUS_TIMED_OUT);
+
+    /* Cancel. */
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+    f = async_put(svc, "silent/a", "x", NULL);
+    CHECK_STATUS(gazette_append_future_wait(f, 50, NULL), GAZETTE_STATUS_TIMED_OUT);
+    CHECK_STATUS(gazette_append_future_wait(f, 0, NULL), GAZETTE_STATUS_WOULD_BLOCK);
+    CHECK_STATUS(gazette_append_future_poll(f, NULL), GAZETTE_STATUS_WOULD_BLOCK);
+    CHECK_STATUS(gazette_append_future_status(f), GAZETTE_STATUS_WOULD_BLOCK);
+    CHECK(gazette_append_future_error(f) == NULL && gazette_append_future_commit_end(f) == -1);
+    gazette_append_service_cancel(svc);
+    CHECK_STATUS(gazette_append_future_wait(f, 10000, NULL), GAZETTE_STATUS_CANCELLED);
+    gazette_append_future_free(f);
+    /* Close after a cancel: every append already completed. */
+    {
+        gazette_status st = gazette_append_service_close(svc, 0, NULL);
+        CHECK(st == GAZETTE_STATUS_OK || st == GAZETTE_STATUS_CANCELLED);
+    }
+    gazette_append_service_free(svc);
+
+    /* Close with pending appends: they are cancelled after the timeout. */
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+    f = async_put(svc, "silent/b", "x", NULL);
+    CHECK_STATUS(gazette_append_service_close(svc, 50, NULL), GAZETTE_STATUS_CANCELLED);
+    CHECK_STATUS(gazette_append_future_poll(f, NULL), GAZETTE_STATUS_CANCELLED);
+    gazette_append_future_free(f);
+    gazette_append_service_free(svc);
+
+    /* Free the service: the future (freed first) still posts CANCELLED and
+     * its callback runs, without a future. */
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+    f = async_put(svc, "silent/c", "x", NULL);
+    CHECK_STATUS(gazette_append_future_set_queue(f, cq, 5, NULL), GAZETTE_STATUS_OK);
+    memset(&seen, 0, sizeof seen);
+    CHECK_STATUS(gazette_append_future_set_callback(f, free_in_callback, &seen, NULL), GAZETTE_STATUS_OK);
+    gazette_append_future_free(f);
+    gazette_append_service_free(svc);
+    CHECK_STATUS(gazette_cq_next(cq, 10000, &ev, NULL), GAZETTE_STATUS_OK);
+    CHECK(ev.tag == 5 && ev.status == GAZETTE_STATUS_CANCELLED);
+    CHECK(wait_calls(&seen, 1) == 1 && !seen.had_future && seen.status == GAZETTE_STATUS_CANCELLED);
+
+    /* Free the client before its children: pending appends complete, the
+     * service reports CLOSED, and every handle is still freed normally. */
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+    f = async_put(svc, "silent/d", "x", NULL);
+    CHECK_STATUS(gazette_append_service_start(svc, S("silent/e"), NULL, NULL, 1000, &aa, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append_future_set_queue(f, cq, 6, NULL), GAZETTE_STATUS_OK);
+    gazette_client_free(client);
+    CHECK_STATUS(gazette_cq_next(cq, 10000, &ev, NULL), GAZETTE_STATUS_OK);
+    CHECK(ev.tag == 6 && ev.status == GAZETTE_STATUS_CANCELLED);
+    CHECK_STATUS(gazette_append_future_wait(f, 10000, NULL), GAZETTE_STATUS_CANCELLED);
+    CHECK_STATUS(gazette_async_append_write(aa, (const uint8_t *)"y", 1, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_async_append_release(aa, &g, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append_future_wait(g, 10000, NULL), GAZETTE_STATUS_CANCELLED);
+    gazette_append_future_free(g);
+    EXPECT_ERR(gazette_append_service_start(svc, S("silent/e"), NULL, NULL, 1000, &aa, &err), GAZETTE_STATUS_CLOSED);
+    EXPECT_ERR(gazette_append_service_close(svc, 1000, &err), GAZETTE_STATUS_CLOSED);
+    gazette_append_future_free(f);
+    gazette_append_service_free(svc);
+    gazette_cq_free(cq);
+    close(lfd);
+}
+
+/* Several threads append numbered records through one service; each
+ * thread's records must come back in its order. */
+#define SVC_THREADS 4
+#define SVC_RECORDS 50
+struct svc_thread {
+    gazette_append_service *svc;
+    const char *journal;
+    int id;
+    int ok;
+};
+
+static void *svc_appender(void *arg) {
+    struct svc_thread *t = arg;
+    char rec[32];
+    int i;
+    gazette_append_future *last = NULL;
+    for (i = 0; i < SVC_RECORDS; i++) {
+        gazette_async_append *aa = NULL;
+        gazette_append_future *f = NULL;
+        snprintf(rec, sizeof rec, "t%d:%03d\n", t->id, i);
+        if (gazette_append_service_start(t->svc, S(t->journal), NULL, NULL, 10000, &aa, NULL) != GAZETTE_STATUS_OK)
+            continue;
+        if (gazette_async_append_write(aa, (const uint8_t *)rec, strlen(rec), NULL) != GAZETTE_STATUS_OK) {
+            gazette_async_append_free(aa);
+            continue;
+        }
+        if (gazette_async_append_release(aa, &f, NULL) != GAZETTE_STATUS_OK) continue;
+        t->ok++;
+        gazette_append_future_free(last);
+        last = f;
+    }
+    if (last && gazette_append_future_wait(last, -1, NULL) != GAZETTE_STATUS_OK) t->ok = -1;
+    gazette_append_future_free(last);
+    return NULL;
+}
+
+static void test_append_service_threads(gazette_client *client) {
+    char name[128], buf[8192];
+    struct svc_thread t[SVC_THREADS];
+    pthread_t th[SVC_THREADS];
+    int next[SVC_THREADS];
+    gazette_append_service *svc = NULL;
+    gazette_reader *r = NULL;
+    size_t total = 0, n = 0, want = (size_t)SVC_THREADS * SVC_RECORDS * 7;
+    gazette_status st;
+    int i, in_order = 1;
+    char *line;
+    unique_name(name, sizeof name, "svc-threads");
+    create_journal(client, name, "svc");
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+    for (i = 0; i < SVC_THREADS; i++) {
+        t[i].svc = svc;
+        t[i].journal = name;
+        t[i].id = i;
+        t[i].ok = 0;
+        CHECK(pthread_create(&th[i], NULL, svc_appender, &t[i]) == 0);
+    }
+    for (i = 0; i < SVC_THREADS; i++) {
+        CHECK(pthread_join(th[i], NULL) == 0);
+        CHECK(t[i].ok == SVC_RECORDS);
+    }
+    CHECK_STATUS(gazette_append_service_close(svc, 10000, NULL), GAZETTE_STATUS_OK);
+    gazette_append_service_free(svc);
+
+    CHECK_STATUS(gazette_reader_new(client, S(name), 0, (int64_t)want, false, false, &r, NULL), GAZETTE_STATUS_OK);
+    while ((st = gazette_reader_read(r, (uint8_t *)buf + total, sizeof buf - 1 - total, 10000, &n, NULL)) ==
+           GAZETTE_STATUS_OK)
+        total += n;
+    CHECK_STATUS(st, GAZETTE_STATUS_END_OF_STREAM);
+    gazette_reader_free(r);
+    CHECK(total == want);
+    buf[total] = 0;
+    memset(next, 0, sizeof next);
+    for (line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+        int id = -1, seq = -1;
+        if (sscanf(line, "t%d:%d", &id, &seq) != 2 || id < 0 || id >= SVC_THREADS || seq != next[id]) {
+            in_order = 0;
+            break;
+        }
+        next[id]++;
+    }
+    CHECK(in_order);
+    for (i = 0; i < SVC_THREADS; i++) CHECK(next[i] == SVC_RECORDS);
+}
+
+static void test_polled_list_and_health(gazette_client *client) {
+    char name[128], sel[64];
+    gazette_polled_list *pl = NULL;
+    gazette_journal_list *list = NULL;
+    gazette_error *err = NULL;
+    size_t len = 0;
+    int tries;
+    unique_name(name, sizeof name, "polled");
+    create_journal(client, name, "polled-topic");
+    snprintf(sel, sizeof sel, "topic=polled-topic");
+    EXPECT_ERR(gazette_polled_list_new(client, S(sel), 0, 5000, &pl, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_polled_list_new(client, S("=bad="), 100, 5000, &pl, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_polled_list_new(client, "\xff", 1, 100, 5000, &pl, &err), GAZETTE_STATUS_INVALID_UTF8);
+    EXPECT_ERR(gazette_polled_list_new(NULL, S(sel), 100, 5000, &pl, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK(pl == NULL);
+    CHECK_STATUS(gazette_polled_list_new(client, S(sel), 500, 5000, &pl, NULL), GAZETTE_STATUS_OK);
+    /* The initial listing counts as an update. */
+    CHECK_STATUS(gazette_polled_list_wait_update(pl, 0, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_polled_list_get(pl, &list, NULL), GAZETTE_STATUS_OK);
+    CHECK(gazette_journal_list_len(list) == 1);
+    CHECK(strcmp(gazette_journal_name(gazette_journal_list_get(list, 0)), name) == 0);
+    gazette_journal_list_free(list);
+    CHECK_STATUS(gazette_polled_list_wait_update(pl, 0, NULL), GAZETTE_STATUS_WOULD_BLOCK);
+    EXPECT_ERR(gazette_polled_list_wait_update(pl, -2, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_polled_list_get(pl, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
+    /* A refresh comes within the interval: it sees a journal created since. */
+    unique_name(name, sizeof name, "polled");
+    create_journal(client, name, "polled-topic");
+    for (tries = 0; tries < 10 && len < 2; tries++) {
+        CHECK_STATUS(gazette_polled_list_wait_update(pl, 5000, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_polled_list_get(pl, &list, NULL), GAZETTE_STATUS_OK);
+        len = gazette_journal_list_len(list);
+        gazette_journal_list_free(list);
+    }
+    CHECK(len == 2);
+    gazette_polled_list_free(pl);
+
+    CHECK_STATUS(gazette_fragment_store_health(client, S("file:///"), NULL, 0, 10000, NULL), GAZETTE_STATUS_OK);
+    EXPECT_ERR(gazette_fragment_store_health(client, S("s3://no-such-bucket/"), NULL, 0, 10000, &err),
+               GAZETTE_STATUS_FRAGMENT_STORE_UNHEALTHY);
+    EXPECT_ERR(gazette_fragment_store_health(client, NULL, 0, NULL, 0, 10000, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_fragment_store_health(client, "\xff", 1, NULL, 0, 10000, &err), GAZETTE_STATUS_INVALID_UTF8);
+}
+
 int main(void) {
     const char *bin = getenv("GAZETTE_DEVBROKER");
     const char *external = getenv("GAZETTE_TEST_BROKER");
@@ -640,6 +1159,9 @@ int main(void) {
     test_fork();
     test_selector();
     test_spec_builder();
+    test_cq_without_broker();
+    test_append_service_args();
+    test_append_service_cancellation();
 
     if (external && *external) {
         snprintf(broker.endpoint, sizeof broker.endpoint, "%s", external);
@@ -652,6 +1174,10 @@ int main(void) {
         test_journals(client);
         test_appends(client);
         test_threads(client);
+        test_append_service_basics(client);
+        test_cq_notify(client);
+        test_append_service_threads(client);
+        test_polled_list_and_health(client);
         test_exit_without_free(broker.endpoint);
         test_reads(client); /* closes the client */
         gazette_client_free(client);
