@@ -6,6 +6,7 @@
 int main(int argc, char **argv) {
     gazette_client *client;
     gazette_reader *reader = NULL;
+    gazette_read_options *opts;
     gazette_error *err = NULL;
     gazette_status st;
     int64_t offset = argc > 3 ? atoll(argv[3]) : 0;
@@ -15,8 +16,13 @@ int main(int argc, char **argv) {
         return 2;
     }
     client = connect_to(argv[1]);
-    st = gazette_reader_new(client, argv[2], strlen(argv[2]), offset, end, true /* block */,
-                            false, &reader, &err);
+    /* Blocking: at the write head, wait for new content (like tail -f). */
+    opts = gazette_read_options_new();
+    st = gazette_read_options_set_offset(opts, offset, &err);
+    if (st == GAZETTE_STATUS_OK) st = gazette_read_options_set_end_offset(opts, end, &err);
+    if (st == GAZETTE_STATUS_OK) st = gazette_read_options_set_block(opts, true, &err);
+    if (st == GAZETTE_STATUS_OK) st = gazette_reader_new(client, argv[2], strlen(argv[2]), opts, &reader, &err);
+    gazette_read_options_free(opts); /* the reader keeps a copy */
     if (st != GAZETTE_STATUS_OK) die("reader", st, err);
     for (;;) {
         const uint8_t *data;

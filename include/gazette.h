@@ -72,11 +72,14 @@
  * | gazette_reader        | gazette_reader_new                | gazette_reader_free         |
  * | gazette_retry_reader  | gazette_retry_reader_new          | gazette_retry_reader_free   |
  * | gazette_append_options| gazette_append_options_new        | gazette_append_options_free |
+ * | gazette_read_options  | gazette_read_options_new          | gazette_read_options_free   |
  * | gazette_journal_list  | gazette_list_journals             | gazette_journal_list_free   |
  * | gazette_journal       | gazette_get_journal (owned);      | gazette_journal_free;       |
  * |                       | gazette_journal_list_get (borrowed)| never (the list owns it)   |
  * | gazette_fragment_list | gazette_list_fragments            | gazette_fragment_list_free  |
  * | gazette_fragment      | gazette_fragment_list_get (borrowed)| never (the list owns it)  |
+ * |                       | gazette_reader_fragment, gazette_retry_reader_fragment |   |
+ * |                       | (borrowed until the reader's next call) | never            |
  * | gazette_journal_spec  | gazette_journal_spec_new / _from_journal | gazette_journal_spec_free |
  * | gazette_apply_request | gazette_apply_request_new         | gazette_apply_request_free  |
  * | gazette_selector      | gazette_selector_parse            | gazette_selector_free       |
@@ -91,7 +94,8 @@
  * Every *_free accepts NULL and frees exactly one object. Never free()
  * library memory. Inputs are copied, never consumed: a configuration by
  * gazette_client_new, a spec by gazette_apply_request_upsert, options by
- * gazette_append and gazette_appender_new. Handles created
+ * gazette_append and gazette_appender_new, read options by
+ * gazette_reader_new and gazette_retry_reader_new. Handles created
  * from a client keep its shared state alive, so handles may be freed in any
  * order; after the client is closed or freed they report
  * GAZETTE_STATUS_CLOSED.
@@ -104,8 +108,8 @@
  * | gazette_appender            | one call at a time; may move between threads    |
  * | gazette_reader, _retry_reader | calls are serialized; *_cancel from any thread |
  * |                             | at any time                                     |
- * | gazette_config, _journal_spec, _apply_request, _append_options |
- * |                             | not thread-safe while being changed             |
+ * | gazette_config, _journal_spec, _apply_request, _append_options, |
+ * | _read_options               | not thread-safe while being changed             |
  * | gazette_error, lists, journals, fragments, selectors | immutable: read from any thread |
  * | gazette_append_service, gazette_cq, gazette_polled_list | thread-safe  |
  * | gazette_async_append        | one call at a time; may move between threads    |
@@ -326,7 +330,8 @@ typedef struct gazette_cq gazette_cq;
 typedef struct gazette_error gazette_error;
 
 // One fragment of a journal: the byte range `[begin, end)` and where it is
-// stored. Immutable; strings live as long as the owning list.
+// stored. Immutable; it and its strings live as long as the list owning it
+// (or, for `gazette_reader_fragment`, until the next call on the reader).
 typedef struct gazette_fragment gazette_fragment;
 
 // An owned list of fragments. Free with `gazette_fragment_list_free`.
@@ -353,6 +358,14 @@ typedef struct gazette_op_futures gazette_op_futures;
 // function from any thread; concurrent `wait_update` calls each see the
 // same updates. Free with `gazette_polled_list_free`, which stops it.
 typedef struct gazette_polled_list gazette_polled_list;
+
+// Options of a read: where it starts and ends, whether it waits for new
+// content, and how it reaches persisted fragments. Defaults are those of
+// Gazette's zero `ReadRequest`: offset 0, no end, non-blocking, proxied,
+// content included, no modification-time bound. Not thread-safe while
+// being changed; copied by the calls that take it. Free with
+// `gazette_read_options_free`.
+typedef struct gazette_read_options gazette_read_options;
 
 // A reader of one journal through one Read RPC. Calls are serialized (one
 // read at a time), but `gazette_reader_cancel` may come from any thread at
@@ -799,6 +812,15 @@ void gazette_config_free(struct gazette_config *cfg);
 // with `gazette_config_free`. Returns NULL only if allocation failed.
 struct gazette_config *gazette_config_new(void);
 
+// Sets a pre-shared bearer token (`len` bytes, copied): every RPC then
+// carries `authorization: Bearer <token>`. Empty removes it (the default).
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (a byte not allowed
+// in an HTTP header value, such as a control character).
+gazette_status gazette_config_set_bearer_token(struct gazette_config *cfg,
+                                               const char *token,
+                                               size_t len,
+                                               struct gazette_error **err);
+
 // Sets how long connecting to a broker may take (> 0 ms; default 10 s).
 gazette_status gazette_config_set_connect_timeout_ms(struct gazette_config *cfg,
                                                      int64_t timeout_ms,
@@ -1189,34 +1211,93 @@ gazette_status gazette_polled_list_wait_update(const struct gazette_polled_list 
                                                int32_t timeout_ms,
                                                struct gazette_error **err);
 
+// Takes ownership of read options and frees them. NULL is a no-op.
+void gazette_read_options_free(struct gazette_read_options *opts);
+
+// Creates read options with the defaults. Returns NULL only if allocation failed.
+struct gazette_read_options *gazette_read_options_new(void);
+
+// Skips persisted fragments modified before `unix_seconds` (>= 0; 0, the
+// default, skips nothing): the read jumps over them (OFFSET_JUMP).
+gazette_status gazette_read_options_set_begin_mod_time(struct gazette_read_options *opts,
+                                                       int64_t unix_seconds,
+                                                       struct gazette_error **err);
+
+// With `block`, the read waits at the write head for content not written
+// yet; without it (the default), reaching the write head ends the read
+// with OFFSET_NOT_YET_AVAILABLE.
+gazette_status gazette_read_options_set_block(struct gazette_read_options *opts,
+                                              bool block,
+                                              struct gazette_error **err);
+
+// With `do_not_proxy`, brokers do not proxy the read to another broker,
+// and a persisted fragment is answered with its URL and read directly
+// from its store (`file://` stores under the client's file root, see
+// `gazette_config_set_file_root`). Default false.
+gazette_status gazette_read_options_set_do_not_proxy(struct gazette_read_options *opts,
+                                                     bool do_not_proxy,
+                                                     struct gazette_error **err);
+
+// Sets the offset the read stops at, exclusive (> 0), or 0 for no end
+// (the default). The read then ends with END_OF_STREAM there. An end below
+// the start offset is refused when the reader is created.
+gazette_status gazette_read_options_set_end_offset(struct gazette_read_options *opts,
+                                                   int64_t end_offset,
+                                                   struct gazette_error **err);
+
+// With `metadata_only`, the broker answers with the metadata of the
+// fragment covering the offset (see `gazette_reader_fragment`,
+// `gazette_reader_write_head`) and no content: each read call then returns
+// END_OF_STREAM (a retry reader fetches the metadata afresh on every
+// call). Default false.
+gazette_status gazette_read_options_set_metadata_only(struct gazette_read_options *opts,
+                                                      bool metadata_only,
+                                                      struct gazette_error **err);
+
+// Sets the journal offset the read starts at (>= 0), or -1 to start at the
+// write head (only content appended from now on). Default 0.
+gazette_status gazette_read_options_set_offset(struct gazette_read_options *opts,
+                                               int64_t offset,
+                                               struct gazette_error **err);
+
 // Cancels the reader from any thread: a read in progress returns
 // CANCELLED promptly, and so do later reads. Bytes already received are
 // still returned first. NULL is a no-op.
 void gazette_reader_cancel(const struct gazette_reader *reader);
+
+// The fragment the reader is in: that of the last metadata frame, which
+// also describes the content that followed it (for a fragment read
+// directly, the fragment being read). NULL before any (or for NULL).
+// Borrowed: read it with the `gazette_fragment_*` accessors, never free
+// it; valid until the next read, seek or free of this reader. Not
+// concurrently with a read or seek of this reader.
+const struct gazette_fragment *gazette_reader_fragment(const struct gazette_reader *reader);
+
+// The URL of the current fragment as the broker gave it with the last
+// metadata frame (set for persisted fragments, e.g. `file:///...`), or an
+// empty string if none (also for NULL). NUL-terminated and borrowed, with
+// the lifetime of `gazette_reader_fragment`'s view.
+const char *gazette_reader_fragment_url(const struct gazette_reader *reader);
 
 // Takes ownership of a reader and frees it, ending its RPC. NULL is a
 // no-op. Not concurrently with another call on the same reader (cancel it
 // first and let that call return).
 void gazette_reader_free(struct gazette_reader *reader);
 
-// Opens a reader of `journal` from byte `offset` (-1: from the current write
-// head, i.e. only new content). `end_offset` > 0 stops the read there (0: no
-// end). With `block` the reader waits for content that is not written yet;
-// without it, reaching the write head ends the read with
-// OFFSET_NOT_YET_AVAILABLE. With `do_not_proxy` the broker does not proxy
-// and persisted fragments are read directly from their store (for
-// `file://` stores, under the configured file root). Nothing is sent until
-// the first read. On success writes `*out`.
+// Opens a reader of `journal` with the request options `opts` (copied;
+// NULL: the defaults of `gazette_read_options`, i.e. from offset 0 to no
+// end, non-blocking): the start offset (-1: from the write head, only new
+// content), the end offset, blocking at the write head, `do_not_proxy`
+// (persisted fragments read directly from their store), `metadata_only`
+// and `begin_mod_time`. Nothing is sent until the first read. On success
+// writes `*out`.
 //
-// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal or
-// offsets), CLOSED, FORKED.
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal, or an
+// end offset below the start offset), CLOSED, FORKED.
 gazette_status gazette_reader_new(const struct gazette_client *client,
                                   const char *journal,
                                   size_t journal_len,
-                                  int64_t offset,
-                                  int64_t end_offset,
-                                  bool block,
-                                  bool do_not_proxy,
+                                  const struct gazette_read_options *opts,
                                   struct gazette_reader **out,
                                   struct gazette_error **err);
 
@@ -1280,13 +1361,20 @@ int64_t gazette_reader_write_head(const struct gazette_reader *reader);
 // NULL is a no-op.
 void gazette_retry_reader_cancel(const struct gazette_retry_reader *reader);
 
+// The current fragment, borrowed until the next read, seek or free of
+// this reader, or NULL before any; as `gazette_reader_fragment`.
+const struct gazette_fragment *gazette_retry_reader_fragment(const struct gazette_retry_reader *reader);
+
+// The current fragment's URL, empty if none; as
+// `gazette_reader_fragment_url`.
+const char *gazette_retry_reader_fragment_url(const struct gazette_retry_reader *reader);
+
 // Takes ownership of a retry reader and frees it. NULL is a no-op. Not
 // concurrently with another call on it (cancel first).
 void gazette_retry_reader_free(struct gazette_retry_reader *reader);
 
-// Opens a retrying reader of `journal` from `offset` (-1: the write head)
-// to `end_offset` (0: no end); `block` and `do_not_proxy` as for
-// `gazette_reader_new`. Unlike a plain reader it goes on across RPCs and
+// Opens a retrying reader of `journal` with the request options `opts`
+// (copied; NULL: the defaults), as for `gazette_reader_new`. Unlike a plain reader it goes on across RPCs and
 // fragments, retrying transient failures with back-off; it returns
 // OFFSET_NOT_YET_AVAILABLE (non-blocking reads at the write head),
 // OFFSET_JUMP, END_OF_STREAM (at `end_offset`), CANCELLED,
@@ -1297,10 +1385,7 @@ void gazette_retry_reader_free(struct gazette_retry_reader *reader);
 gazette_status gazette_retry_reader_new(const struct gazette_client *client,
                                         const char *journal,
                                         size_t journal_len,
-                                        int64_t offset,
-                                        int64_t end_offset,
-                                        bool block,
-                                        bool do_not_proxy,
+                                        const struct gazette_read_options *opts,
                                         struct gazette_retry_reader **out,
                                         struct gazette_error **err);
 

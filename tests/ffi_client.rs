@@ -15,6 +15,7 @@ use gazette::ffi::config::*;
 use gazette::ffi::error::*;
 use gazette::ffi::label::*;
 use gazette::ffi::list::*;
+use gazette::ffi::read_options::*;
 use gazette::ffi::reader::*;
 use gazette::ffi::retry_reader::*;
 use gazette::ffi::stats::gazette_client_stat;
@@ -548,6 +549,32 @@ fn closed_client_and_children_report_closed() {
     let _ = f_client;
 }
 
+/// Read options, freed on drop (the readers copy them).
+struct Opts(*mut gazette_read_options);
+
+impl Drop for Opts {
+    fn drop(&mut self) {
+        gazette_read_options_free(self.0);
+    }
+}
+
+fn read_opts(offset: i64, end: i64, block: bool) -> Opts {
+    let o = Opts(gazette_read_options_new());
+    assert_eq!(
+        gazette_read_options_set_offset(o.0, offset, null_mut()),
+        S::Ok
+    );
+    assert_eq!(
+        gazette_read_options_set_end_offset(o.0, end, null_mut()),
+        S::Ok
+    );
+    assert_eq!(
+        gazette_read_options_set_block(o.0, block, null_mut()),
+        S::Ok
+    );
+    o
+}
+
 fn open_reader(
     client: *mut gazette_client,
     name: &str,
@@ -560,10 +587,7 @@ fn open_reader(
         client,
         p(name),
         name.len(),
-        offset,
-        end,
-        block,
-        false,
+        read_opts(offset, end, block).0,
         &mut r,
         null_mut(),
     );
@@ -679,10 +703,7 @@ fn reader_copies_lends_times_out_and_cancels() {
         f.client,
         p(bad),
         bad.len(),
-        0,
-        0,
-        false,
-        false,
+        read_opts(0, 0, false).0,
         &mut r,
         null_mut(),
     );
@@ -691,10 +712,7 @@ fn reader_copies_lends_times_out_and_cancels() {
         f.client,
         p(&name),
         name.len(),
-        10,
-        5,
-        false,
-        false,
+        read_opts(10, 5, false).0,
         &mut r,
         null_mut(),
     );
@@ -796,10 +814,7 @@ fn retry_reader_recovers_seeks_and_stays_usable() {
         f.client,
         p(&name),
         name.len(),
-        0,
-        0,
-        false,
-        false,
+        read_opts(0, 0, false).0,
         &mut r,
         null_mut(),
     );
@@ -832,10 +847,7 @@ fn retry_reader_recovers_seeks_and_stays_usable() {
         f.client,
         p(&name),
         name.len(),
-        0,
-        13,
-        true,
-        false,
+        read_opts(0, 13, true).0,
         &mut r,
         null_mut(),
     );
@@ -853,10 +865,7 @@ fn retry_reader_recovers_seeks_and_stays_usable() {
         f.client,
         p(&name),
         name.len(),
-        13,
-        0,
-        true,
-        false,
+        read_opts(13, 0, true).0,
         &mut r,
         null_mut(),
     );

@@ -58,6 +58,7 @@ impl Shared {
         cc.route_cache_size = config.route_cache_size;
         cc.route_cache_ttl = config.route_cache_ttl;
         cc.file_root = config.file_root.clone();
+        cc.bearer_token = config.bearer_token.as_ref().map(|t| t.0.clone());
         // Connections are made inside the runtime, which must be current.
         let client = {
             let _guard = rt.enter();

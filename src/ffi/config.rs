@@ -38,6 +38,18 @@ pub struct Config {
     pub file_root: Option<PathBuf>,
     /// Worker threads of the client's runtime.
     pub worker_threads: usize,
+    /// A pre-shared token sent as `authorization: Bearer <token>` with every RPC.
+    pub bearer_token: Option<Secret>,
+}
+
+/// A secret string that `Debug` does not print.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
 }
 
 impl Default for Config {
@@ -53,6 +65,7 @@ impl Default for Config {
             route_cache_ttl: Duration::from_secs(60),
             file_root: None,
             worker_threads: 2,
+            bearer_token: None,
         }
     }
 }
@@ -272,6 +285,35 @@ pub extern "C" fn gazette_config_set_worker_threads(
     })
 }
 
+/// Sets a pre-shared bearer token (`len` bytes, copied): every RPC then
+/// carries `authorization: Bearer <token>`. Empty removes it (the default).
+/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (a byte not allowed
+/// in an HTTP header value, such as a control character).
+#[no_mangle]
+pub extern "C" fn gazette_config_set_bearer_token(
+    cfg: *mut gazette_config,
+    token: *const c_char,
+    len: usize,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let cfg = unsafe { handle_mut(cfg, "cfg") }?;
+        let token = unsafe { str_in(token, len, "token") }?;
+        // Checked here, so that the client is not refused later for it.
+        if format!("Bearer {token}")
+            .parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>()
+            .is_err()
+        {
+            return Err(FfiError::invalid(
+                "the bearer token is not a valid HTTP header value",
+            ));
+        }
+        cfg.inner.bearer_token = (!token.is_empty()).then_some(Secret(token));
+        Ok(gazette_status::Ok)
+    })
+}
+
 /// The number of endpoints added so far (0 for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_config_endpoint_count(cfg: *const gazette_config) -> usize {
@@ -349,5 +391,33 @@ mod tests {
         gazette_config_free(cfg);
         gazette_config_free(std::ptr::null_mut());
         assert!(gazette_config_dup(std::ptr::null()).is_null());
+    }
+}
+
+#[cfg(test)]
+mod bearer_tests {
+    use super::*;
+
+    fn set(cfg: *mut gazette_config, token: &str) -> gazette_status {
+        gazette_config_set_bearer_token(
+            cfg,
+            token.as_ptr().cast(),
+            token.len(),
+            std::ptr::null_mut(),
+        )
+    }
+
+    #[test]
+    fn bearer_token_is_checked_kept_and_hidden() {
+        let cfg = gazette_config_new();
+        assert_eq!(set(cfg, "line\nbreak"), gazette_status::InvalidArgument);
+        assert_eq!(set(cfg, "s3cr3t"), gazette_status::Ok);
+        let inner = unsafe { &(*cfg).inner };
+        assert_eq!(inner.bearer_token, Some(Secret("s3cr3t".into())));
+        assert!(!format!("{inner:?}").contains("s3cr3t"));
+        assert_eq!(set(cfg, ""), gazette_status::Ok);
+        assert_eq!(unsafe { &(*cfg).inner }.bearer_token, None);
+        assert_eq!(set(std::ptr::null_mut(), "x"), gazette_status::NullPointer);
+        gazette_config_free(cfg);
     }
 }

@@ -77,7 +77,8 @@ impl gazette_journal_list {
 }
 
 /// One fragment of a journal: the byte range `[begin, end)` and where it is
-/// stored. Immutable; strings live as long as the owning list.
+/// stored. Immutable; it and its strings live as long as the list owning it
+/// (or, for `gazette_reader_fragment`, until the next call on the reader).
 pub struct gazette_fragment {
     begin: i64,
     end: i64,
@@ -94,16 +95,22 @@ pub struct gazette_fragment_list {
 }
 
 fn fragment_item(f: fragments_response::Fragment) -> gazette_fragment {
-    let spec = f.spec.unwrap_or_default();
-    let sum = spec.sum.unwrap_or_default();
-    gazette_fragment {
-        begin: spec.begin,
-        end: spec.end,
-        mod_time: spec.mod_time,
-        codec: spec.compression_codec,
-        backing_store: to_cstring(spec.backing_store),
-        path_postfix: to_cstring(spec.path_postfix),
-        sum_hex: to_cstring(sum.to_hex()),
+    gazette_fragment::from_spec(f.spec.unwrap_or_default())
+}
+
+impl gazette_fragment {
+    /// The C view of a fragment spec (also used for a reader's current fragment).
+    pub(crate) fn from_spec(spec: crate::protocol::Fragment) -> Self {
+        let sum = spec.sum.unwrap_or_default();
+        gazette_fragment {
+            begin: spec.begin,
+            end: spec.end,
+            mod_time: spec.mod_time,
+            codec: spec.compression_codec,
+            backing_store: to_cstring(spec.backing_store),
+            path_postfix: to_cstring(spec.path_postfix),
+            sum_hex: to_cstring(sum.to_hex()),
+        }
     }
 }
 

@@ -37,6 +37,7 @@ pub mod label;
 pub mod list;
 pub mod op_future;
 pub mod polled_list;
+pub mod read_options;
 pub mod reader;
 pub mod retry_reader;
 pub mod runtime;

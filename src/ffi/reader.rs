@@ -7,7 +7,7 @@
 //! received chunk that did not fit the caller's buffer are kept for the next
 //! call.
 
-use std::ffi::c_char;
+use std::ffi::{c_char, CString};
 use std::io::SeekFrom;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -16,14 +16,16 @@ use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
 use super::client::{gazette_client, Shared};
-use super::error::{gazette_error, FfiError, FfiResult};
+use super::error::{gazette_error, to_cstring, FfiError, FfiResult};
+use super::list::gazette_fragment;
+use super::read_options::{gazette_read_options, read_request_for};
 use super::runtime::{Pending, Timeout, Waited};
 use super::status::gazette_status;
 use super::str::{handle_ref, out_ptr, str_in};
 use crate::client::error::Error;
 use crate::client::reader::{ReadContext, ReadStep, Reader};
 use crate::client::retry_reader::RetryReader;
-use crate::protocol::{validate_journal_name, ReadRequest};
+use crate::protocol::{validate_journal_name, Fragment, ReadRequest, ReadResponse};
 
 /// Largest chunk asked of the Rust reader per step.
 const CHUNK: usize = 1 << 20;
@@ -75,6 +77,12 @@ struct State {
     received_offset: i64,
     /// The write head reported by the broker, or -1 before any.
     write_head: i64,
+    /// The current fragment (of the last metadata frame), as received.
+    fragment: Option<Fragment>,
+    /// Its C view, lent by `*_fragment` until the next call.
+    fragment_view: Option<Box<gazette_fragment>>,
+    /// The fragment URL of the last metadata frame, empty if none.
+    fragment_url: CString,
     /// Set when the Rust reader was lost (its task ended without a result).
     lost: Option<FfiError>,
 }
@@ -91,6 +99,8 @@ pub(crate) struct ReadCore {
     shared: Arc<Shared>,
     /// A retry reader: seeking restarts it (clearing a cancellation).
     retry: bool,
+    /// A metadata-only read: a metadata frame ends each read call.
+    metadata_only: bool,
     cancel: Box<dyn Fn() + Send + Sync>,
     state: Mutex<State>,
 }
@@ -99,12 +109,14 @@ impl ReadCore {
     pub(crate) fn new(
         shared: Arc<Shared>,
         source: Source,
-        offset: i64,
         cancel: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
+        let request = source.reader().request();
+        let offset = request.offset;
         ReadCore {
             shared,
             retry: matches!(source, Source::Retry(_)),
+            metadata_only: request.metadata_only,
             cancel,
             state: Mutex::new(State {
                 source: Some(source),
@@ -113,6 +125,9 @@ impl ReadCore {
                 lent: Bytes::new(),
                 received_offset: offset,
                 write_head: -1,
+                fragment: None,
+                fragment_view: None,
+                fragment_url: CString::default(),
                 lost: None,
             }),
         }
@@ -132,6 +147,7 @@ impl ReadCore {
         let r = source.reader();
         st.received_offset = r.request().offset;
         st.write_head = st.write_head.max(r.response().write_head);
+        note_fragment(st, r.response());
         st.source = Some(source);
     }
 
@@ -176,6 +192,10 @@ impl ReadCore {
                     let n = chunk.len().min(max);
                     st.leftover = chunk.split_off(n);
                     return Ok(Got::Data(chunk));
+                }
+                // Metadata is all a metadata-only read gets.
+                Ok(ReadStep::Frame) if self.metadata_only => {
+                    return Ok(Got::Flow(gazette_status::EndOfStream))
                 }
                 // A frame without bytes: keep going within the same timeout.
                 Ok(ReadStep::Frame) => continue,
@@ -294,6 +314,10 @@ impl ReadCore {
         match op.wait(timeout) {
             Waited::Done(Ok((source, Ok(_)))) => {
                 st.leftover = Bytes::new();
+                // A restarted read has no fragment until its first frame.
+                if source.reader().response().fragment.is_none() {
+                    clear_fragment(&mut st);
+                }
                 self.took_back(&mut st, source);
                 Ok(gazette_status::Ok)
             }
@@ -320,6 +344,21 @@ impl ReadCore {
         self.lock().write_head
     }
 
+    /// The view of the current fragment, or NULL. The box stays put until
+    /// a later read or seek replaces it.
+    pub(crate) fn fragment(&self) -> *const gazette_fragment {
+        self.lock()
+            .fragment_view
+            .as_deref()
+            .map_or(std::ptr::null(), |f| f as *const gazette_fragment)
+    }
+
+    /// The current fragment's URL (NUL-terminated, empty if none), valid as
+    /// long as the fragment view.
+    pub(crate) fn fragment_url(&self) -> *const c_char {
+        self.lock().fragment_url.as_ptr()
+    }
+
     pub(crate) fn cancel(&self) {
         (self.cancel)();
     }
@@ -335,31 +374,49 @@ impl ReadCore {
     }
 }
 
-/// Checks a new read's arguments and builds its request.
+/// Keeps the fragment of a metadata frame, and of a content frame (which
+/// carries its metadata frame's fragment but no URL).
+fn note_fragment(st: &mut State, resp: &ReadResponse) {
+    let Some(fragment) = resp.fragment.as_ref() else {
+        return;
+    };
+    let metadata = resp.content.is_empty();
+    if st.fragment.as_ref() != Some(fragment) {
+        st.fragment = Some(fragment.clone());
+        st.fragment_view = Some(Box::new(gazette_fragment::from_spec(fragment.clone())));
+        if !metadata {
+            st.fragment_url = CString::default();
+        }
+    }
+    if metadata && st.fragment_url.as_bytes() != resp.fragment_url.as_bytes() {
+        st.fragment_url = to_cstring(resp.fragment_url.clone());
+    }
+}
+
+fn clear_fragment(st: &mut State) {
+    st.fragment = None;
+    st.fragment_view = None;
+    st.fragment_url = CString::default();
+}
+
+/// Checks a new read's arguments and builds its request from the options
+/// (NULL: the defaults).
 pub(crate) fn read_request(
     journal: *const c_char,
     journal_len: usize,
-    offset: i64,
-    end_offset: i64,
-    block: bool,
-    do_not_proxy: bool,
+    opts: *const gazette_read_options,
 ) -> Result<ReadRequest, FfiError> {
     // SAFETY: per the callers' documented contracts.
     let name = unsafe { str_in(journal, journal_len, "journal") }?;
     validate_journal_name(&name)?;
+    let request = read_request_for(name, opts);
+    let (offset, end_offset) = (request.offset, request.end_offset);
     if offset < -1 || end_offset < 0 || (end_offset != 0 && offset >= 0 && end_offset < offset) {
         return Err(FfiError::invalid(format!(
             "invalid offsets (offset {offset}, end_offset {end_offset})"
         )));
     }
-    Ok(ReadRequest {
-        journal: name,
-        offset,
-        end_offset,
-        block,
-        do_not_proxy,
-        ..Default::default()
-    })
+    Ok(request)
 }
 
 /// A reader of one journal through one Read RPC. Calls are serialized (one
@@ -369,26 +426,22 @@ pub struct gazette_reader {
     core: ReadCore,
 }
 
-/// Opens a reader of `journal` from byte `offset` (-1: from the current write
-/// head, i.e. only new content). `end_offset` > 0 stops the read there (0: no
-/// end). With `block` the reader waits for content that is not written yet;
-/// without it, reaching the write head ends the read with
-/// OFFSET_NOT_YET_AVAILABLE. With `do_not_proxy` the broker does not proxy
-/// and persisted fragments are read directly from their store (for
-/// `file://` stores, under the configured file root). Nothing is sent until
-/// the first read. On success writes `*out`.
+/// Opens a reader of `journal` with the request options `opts` (copied;
+/// NULL: the defaults of `gazette_read_options`, i.e. from offset 0 to no
+/// end, non-blocking): the start offset (-1: from the write head, only new
+/// content), the end offset, blocking at the write head, `do_not_proxy`
+/// (persisted fragments read directly from their store), `metadata_only`
+/// and `begin_mod_time`. Nothing is sent until the first read. On success
+/// writes `*out`.
 ///
-/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal or
-/// offsets), CLOSED, FORKED.
+/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad journal, or an
+/// end offset below the start offset), CLOSED, FORKED.
 #[no_mangle]
 pub extern "C" fn gazette_reader_new(
     client: *const gazette_client,
     journal: *const c_char,
     journal_len: usize,
-    offset: i64,
-    end_offset: i64,
-    block: bool,
-    do_not_proxy: bool,
+    opts: *const gazette_read_options,
     out: *mut *mut gazette_reader,
     err: *mut *mut gazette_error,
 ) -> gazette_status {
@@ -396,14 +449,7 @@ pub extern "C" fn gazette_reader_new(
         // SAFETY: per the documented contract of the arguments.
         let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
         let out = out_ptr(out, "out")?;
-        let request = read_request(
-            journal,
-            journal_len,
-            offset,
-            end_offset,
-            block,
-            do_not_proxy,
-        )?;
+        let request = read_request(journal, journal_len, opts)?;
         shared.check()?;
         let token = CancellationToken::new();
         let reader = Reader::new(&shared.client, request)
@@ -411,7 +457,7 @@ pub extern "C" fn gazette_reader_new(
         let source = Source::Plain(Box::new(reader));
         let cancel = Box::new(move || token.cancel());
         let handle = Box::new(gazette_reader {
-            core: ReadCore::new(shared, source, offset, cancel),
+            core: ReadCore::new(shared, source, cancel),
         });
         // SAFETY: checked non-NULL above.
         unsafe { *out = Box::into_raw(handle) };
@@ -488,6 +534,34 @@ pub extern "C" fn gazette_reader_write_head(reader: *const gazette_reader) -> i6
     ffi_boundary!({
         // SAFETY: NULL or a live reader.
         unsafe { reader.as_ref() }.map_or(-1, |r| r.core.write_head())
+    })
+}
+
+/// The fragment the reader is in: that of the last metadata frame, which
+/// also describes the content that followed it (for a fragment read
+/// directly, the fragment being read). NULL before any (or for NULL).
+/// Borrowed: read it with the `gazette_fragment_*` accessors, never free
+/// it; valid until the next read, seek or free of this reader. Not
+/// concurrently with a read or seek of this reader.
+#[no_mangle]
+pub extern "C" fn gazette_reader_fragment(
+    reader: *const gazette_reader,
+) -> *const gazette_fragment {
+    ffi_boundary!({
+        // SAFETY: NULL or a live reader.
+        unsafe { reader.as_ref() }.map_or(std::ptr::null(), |r| r.core.fragment())
+    })
+}
+
+/// The URL of the current fragment as the broker gave it with the last
+/// metadata frame (set for persisted fragments, e.g. `file:///...`), or an
+/// empty string if none (also for NULL). NUL-terminated and borrowed, with
+/// the lifetime of `gazette_reader_fragment`'s view.
+#[no_mangle]
+pub extern "C" fn gazette_reader_fragment_url(reader: *const gazette_reader) -> *const c_char {
+    ffi_boundary!({
+        // SAFETY: NULL or a live reader.
+        unsafe { reader.as_ref() }.map_or(c"".as_ptr(), |r| r.core.fragment_url())
     })
 }
 

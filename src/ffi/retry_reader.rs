@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use super::client::gazette_client;
 use super::error::gazette_error;
+use super::list::gazette_fragment;
+use super::read_options::gazette_read_options;
 use super::reader::{read_request, ReadCore, Source};
 use super::status::gazette_status;
 use super::str::{handle_ref, out_ptr};
@@ -20,9 +22,8 @@ pub struct gazette_retry_reader {
     core: ReadCore,
 }
 
-/// Opens a retrying reader of `journal` from `offset` (-1: the write head)
-/// to `end_offset` (0: no end); `block` and `do_not_proxy` as for
-/// `gazette_reader_new`. Unlike a plain reader it goes on across RPCs and
+/// Opens a retrying reader of `journal` with the request options `opts`
+/// (copied; NULL: the defaults), as for `gazette_reader_new`. Unlike a plain reader it goes on across RPCs and
 /// fragments, retrying transient failures with back-off; it returns
 /// OFFSET_NOT_YET_AVAILABLE (non-blocking reads at the write head),
 /// OFFSET_JUMP, END_OF_STREAM (at `end_offset`), CANCELLED,
@@ -35,10 +36,7 @@ pub extern "C" fn gazette_retry_reader_new(
     client: *const gazette_client,
     journal: *const c_char,
     journal_len: usize,
-    offset: i64,
-    end_offset: i64,
-    block: bool,
-    do_not_proxy: bool,
+    opts: *const gazette_read_options,
     out: *mut *mut gazette_retry_reader,
     err: *mut *mut gazette_error,
 ) -> gazette_status {
@@ -46,20 +44,13 @@ pub extern "C" fn gazette_retry_reader_new(
         // SAFETY: per the documented contract of the arguments.
         let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
         let out = out_ptr(out, "out")?;
-        let request = read_request(
-            journal,
-            journal_len,
-            offset,
-            end_offset,
-            block,
-            do_not_proxy,
-        )?;
+        let request = read_request(journal, journal_len, opts)?;
         shared.check()?;
         let reader = RetryReader::new(&shared.client, request);
         let cancel = reader.cancel_handle();
         let source = Source::Retry(Box::new(reader));
         let handle = Box::new(gazette_retry_reader {
-            core: ReadCore::new(shared, source, offset, Box::new(move || cancel.cancel())),
+            core: ReadCore::new(shared, source, Box::new(move || cancel.cancel())),
         });
         // SAFETY: checked non-NULL above.
         unsafe { *out = Box::into_raw(handle) };
@@ -138,6 +129,30 @@ pub extern "C" fn gazette_retry_reader_write_head(reader: *const gazette_retry_r
     ffi_boundary!({
         // SAFETY: NULL or a live reader.
         unsafe { reader.as_ref() }.map_or(-1, |r| r.core.write_head())
+    })
+}
+
+/// The current fragment, borrowed until the next read, seek or free of
+/// this reader, or NULL before any; as `gazette_reader_fragment`.
+#[no_mangle]
+pub extern "C" fn gazette_retry_reader_fragment(
+    reader: *const gazette_retry_reader,
+) -> *const gazette_fragment {
+    ffi_boundary!({
+        // SAFETY: NULL or a live reader.
+        unsafe { reader.as_ref() }.map_or(std::ptr::null(), |r| r.core.fragment())
+    })
+}
+
+/// The current fragment's URL, empty if none; as
+/// `gazette_reader_fragment_url`.
+#[no_mangle]
+pub extern "C" fn gazette_retry_reader_fragment_url(
+    reader: *const gazette_retry_reader,
+) -> *const c_char {
+    ffi_boundary!({
+        // SAFETY: NULL or a live reader.
+        unsafe { reader.as_ref() }.map_or(c"".as_ptr(), |r| r.core.fragment_url())
     })
 }
 
