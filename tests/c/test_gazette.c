@@ -634,6 +634,16 @@ static void test_read_fragments(gazette_client *client, const char *endpoint, co
     CHECK(gazette_fragment_mod_time(f) == 0); /* not persisted yet */
     gazette_retry_reader_free(rr);
 
+    /* begin_mod_time after the persisting: the read jumps over the persisted fragment. */
+    CHECK_STATUS(gazette_read_options_set_begin_mod_time(o, (int64_t)time(NULL) + 3600, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_reader_new(client, S(name), o, &r, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OFFSET_JUMP);
+    CHECK(gazette_reader_offset(r) == 500);
+    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
+    CHECK(n == 100 && buf[0] == 'b' && gazette_fragment_begin(gazette_reader_fragment(r)) == 500);
+    gazette_reader_free(r);
+    CHECK_STATUS(gazette_read_options_set_begin_mod_time(o, 0, NULL), GAZETTE_STATUS_OK);
+
     if (store) {
         /* do_not_proxy: the broker answers with the persisted fragment's URL
          * and the client reads the file itself, under its file root. */
