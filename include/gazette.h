@@ -1374,10 +1374,11 @@ const char *gazette_retry_reader_fragment_url(const struct gazette_retry_reader 
 void gazette_retry_reader_free(struct gazette_retry_reader *reader);
 
 // Opens a retrying reader of `journal` with the request options `opts`
-// (copied; NULL: the defaults), as for `gazette_reader_new`. Unlike a plain reader it goes on across RPCs and
-// fragments, retrying transient failures with back-off; it returns
-// OFFSET_NOT_YET_AVAILABLE (non-blocking reads at the write head),
-// OFFSET_JUMP, END_OF_STREAM (at `end_offset`), CANCELLED,
+// (copied; NULL: the defaults), as for `gazette_reader_new`. Unlike a
+// plain reader it goes on across RPCs and fragments, retrying transient
+// failures with back-off; it returns OFFSET_NOT_YET_AVAILABLE
+// (non-blocking reads at the write head), OFFSET_JUMP, END_OF_STREAM (at
+// the end offset, or after each metadata-only answer), CANCELLED,
 // JOURNAL_NOT_FOUND (after a few tries) and SUSPENDED, and stays usable
 // after each. On success writes `*out`.
 //
