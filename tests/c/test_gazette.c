@@ -634,6 +634,21 @@ static void test_read_fragments(gazette_client *client, const char *endpoint, co
     CHECK(gazette_fragment_mod_time(f) == 0); /* not persisted yet */
     gazette_retry_reader_free(rr);
 
+    /* One proxied RPC across both fragments: each chunk sees its own fragment. */
+    CHECK_STATUS(gazette_reader_new(client, S(name), o, &r, NULL), GAZETTE_STATUS_OK);
+    total = 0;
+    while ((st = gazette_reader_read(r, buf, 64, 10000, &n, NULL)) == GAZETTE_STATUS_OK) {
+        f = gazette_reader_fragment(r);
+        CHECK(f != NULL && gazette_fragment_begin(f) <= (int64_t)total);
+        CHECK(f != NULL && (int64_t)(total + n) <= gazette_fragment_end(f));
+        CHECK(buf[0] == (total < 500 ? 'a' : 'b'));
+        total += n;
+    }
+    CHECK_STATUS(st, GAZETTE_STATUS_OFFSET_NOT_YET_AVAILABLE);
+    CHECK(total == 600 && gazette_fragment_begin(gazette_reader_fragment(r)) == 500);
+    CHECK(strcmp(gazette_reader_fragment_url(r), "") == 0); /* the open fragment has none */
+    gazette_reader_free(r);
+
     /* begin_mod_time after the persisting: the read jumps over the persisted fragment. */
     CHECK_STATUS(gazette_read_options_set_begin_mod_time(o, (int64_t)time(NULL) + 3600, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_reader_new(client, S(name), o, &r, NULL), GAZETTE_STATUS_OK);
