@@ -642,6 +642,15 @@ gazette_status gazette_appender_close(struct gazette_appender *appender,
                                       int64_t *end,
                                       struct gazette_error **err);
 
+// The commit fragment of a successfully closed appender: the journal span
+// `[begin, end)` of exactly this transaction's bytes, their SHA-1 sum and
+// the journal's codec, read with the `gazette_fragment_*` accessors (it has
+// no backing store or mod time: it is not persisted yet). NULL before a
+// successful `gazette_appender_close` (or for NULL). Borrowed: never free
+// it; valid until the appender is freed. Not concurrently with a call that
+// mutates this appender.
+const struct gazette_fragment *gazette_appender_commit(const struct gazette_appender *appender);
+
 // Takes ownership of an appender and frees it. NULL is a no-op. An
 // unfinished transaction is rolled back. Safe from any thread.
 void gazette_appender_free(struct gazette_appender *appender);

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use super::append::{gazette_append_options, request_for, write_commit};
 use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
+use super::list::gazette_fragment;
 use super::status::gazette_status;
 use super::str::{bytes_in, handle_mut, handle_ref, out_ptr, str_in};
 use crate::client::appender::Appender;
@@ -36,6 +37,8 @@ enum State {
 pub struct gazette_appender {
     shared: Arc<Shared>,
     state: State,
+    /// The committed span, once `gazette_appender_close` succeeded.
+    commit: Option<Box<gazette_fragment>>,
 }
 
 impl gazette_appender {
@@ -106,6 +109,7 @@ pub extern "C" fn gazette_appender_new(
         let handle = Box::new(gazette_appender {
             shared,
             state: State::Open(app),
+            commit: None,
         });
         // SAFETY: checked non-NULL above.
         unsafe { *out = Box::into_raw(handle) };
@@ -168,8 +172,31 @@ pub extern "C" fn gazette_appender_close(
         if matches!(a.state, State::Open(_)) {
             a.state = State::Closed;
         }
-        write_commit(&result?, begin, end);
+        let response = result?;
+        write_commit(&response, begin, end);
+        a.commit = response
+            .commit
+            .map(|spec| Box::new(gazette_fragment::from_spec(spec)));
         Ok(gazette_status::Ok)
+    })
+}
+
+/// The commit fragment of a successfully closed appender: the journal span
+/// `[begin, end)` of exactly this transaction's bytes, their SHA-1 sum and
+/// the journal's codec, read with the `gazette_fragment_*` accessors (it has
+/// no backing store or mod time: it is not persisted yet). NULL before a
+/// successful `gazette_appender_close` (or for NULL). Borrowed: never free
+/// it; valid until the appender is freed. Not concurrently with a call that
+/// mutates this appender.
+#[no_mangle]
+pub extern "C" fn gazette_appender_commit(
+    appender: *const gazette_appender,
+) -> *const gazette_fragment {
+    ffi_boundary!({
+        // SAFETY: NULL or a live appender.
+        unsafe { appender.as_ref() }
+            .and_then(|a| a.commit.as_deref())
+            .map_or(std::ptr::null(), |f| f as *const gazette_fragment)
     })
 }
 

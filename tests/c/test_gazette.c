@@ -357,8 +357,18 @@ static void test_appends(gazette_client *client) {
     CHECK_STATUS(gazette_appender_write(app, NULL, 0, 10000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_appender_write(app, (const uint8_t *)"!", 1, 10000, NULL), GAZETTE_STATUS_OK);
     EXPECT_ERR(gazette_appender_write(app, NULL, 1, 10000, &err), GAZETTE_STATUS_NULL_POINTER);
+    CHECK(gazette_appender_commit(app) == NULL); /* not closed yet */
+    CHECK(gazette_appender_commit(NULL) == NULL);
     CHECK_STATUS(gazette_appender_close(app, 10000, &begin, &end, NULL), GAZETTE_STATUS_OK);
     CHECK(begin == 7 && end == 13);
+    /* The commit fragment: exactly this transaction's span and its SHA-1. */
+    f = gazette_appender_commit(app);
+    CHECK(f != NULL);
+    if (f) {
+        CHECK(gazette_fragment_begin(f) == 7 && gazette_fragment_end(f) == 13);
+        CHECK(strcmp(gazette_fragment_sum(f), "a6794c8314ad6aeb08ed149660ee3fefbcda5e6c") == 0); /* "world!" */
+        CHECK(gazette_fragment_compression_codec(f) >= 1);
+    }
     EXPECT_ERR(gazette_appender_write(app, (const uint8_t *)"x", 1, 1000, &err), GAZETTE_STATUS_INVALID_STATE);
     EXPECT_ERR(gazette_appender_close(app, 1000, NULL, NULL, &err), GAZETTE_STATUS_INVALID_STATE);
     CHECK_STATUS(gazette_appender_abort(app, 1000, NULL), GAZETTE_STATUS_OK);
