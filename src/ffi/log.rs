@@ -97,10 +97,12 @@ fn level_of(n: u8) -> gazette_log_level {
     }
 }
 
+/// The C-facing subscriber, shared by every FFI worker thread.
+static DISPATCH: Lazy<Dispatch> = Lazy::new(|| Dispatch::new(FfiSubscriber));
+
 /// Makes the C-facing subscriber the default of the calling thread for the
 /// rest of its life; called on every FFI runtime thread as it starts.
 pub fn enter_worker() {
-    static DISPATCH: Lazy<Dispatch> = Lazy::new(|| Dispatch::new(FfiSubscriber));
     // Forgetting the guard keeps the default until the thread ends, when
     // the thread-local state (and its Dispatch clone) is dropped.
     std::mem::forget(tracing::dispatcher::set_default(&DISPATCH));
@@ -242,8 +244,11 @@ pub extern "C" fn gazette_set_log_callback(
         };
         *CALLBACK.lock().unwrap_or_else(|e| e.into_inner()) = cb.map(|cb| (cb, userdata as usize));
         MAX_LEVEL.store(level, Relaxed);
-        // `tracing` caches the highest level any subscriber wants.
-        tracing::callsite::rebuild_interest_cache();
+        // `tracing` caches each callsite's interest and the highest level
+        // any subscriber wants. When ours is its only registered subscriber,
+        // it asks the *calling* thread's default, which on a C thread is
+        // none: rebuild with ours as this thread's default.
+        tracing::dispatcher::with_default(&DISPATCH, tracing::callsite::rebuild_interest_cache);
         Ok(gazette_status::Ok)
     })
 }
