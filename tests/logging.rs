@@ -43,7 +43,7 @@ impl Visit for Text {
 
 impl Subscriber for Capture {
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        meta.is_event() && meta.target().starts_with("gazette")
+        !meta.is_span() && meta.target().starts_with("gazette")
     }
     fn new_span(&self, _: &Attributes<'_>) -> Id {
         Id::from_u64(1)

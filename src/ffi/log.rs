@@ -106,6 +106,10 @@ pub fn enter_worker() {
     // Forgetting the guard keeps the default until the thread ends, when
     // the thread-local state (and its Dispatch clone) is dropped.
     std::mem::forget(tracing::dispatcher::set_default(&DISPATCH));
+    // Once per process, with ours now this thread's default: interests
+    // computed earlier on threads without it must not stay "never".
+    static REBUILT: std::sync::Once = std::sync::Once::new();
+    REBUILT.call_once(tracing::callsite::rebuild_interest_cache);
 }
 
 /// Sends the library's own events (targets `gazette...`) to the callback or
@@ -133,7 +137,8 @@ impl Subscriber for FfiSubscriber {
     }
 
     fn enabled(&self, meta: &Metadata<'_>) -> bool {
-        meta.is_event()
+        // Events and `enabled!` hints (not events by kind); no spans.
+        !meta.is_span()
             && meta.target().starts_with("gazette")
             && level_number(meta.level()) <= MAX_LEVEL.load(Relaxed)
     }
