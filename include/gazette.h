@@ -263,6 +263,33 @@ typedef int32_t gazette_status;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Severity of a log line; a callback's `max_level` lets through this level
+// and every lower (more severe) one.
+//
+enum gazette_log_level
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+    // Failures the library could not recover from by itself.
+    GAZETTE_LOG_ERROR = 1,
+    // Failures that will be retried (read and append retries).
+    GAZETTE_LOG_WARN = 2,
+    // Notable events (fragments opened directly from the store).
+    GAZETTE_LOG_INFO = 3,
+    // Details (route changes and invalidations).
+    GAZETTE_LOG_DEBUG = 4,
+    // Everything.
+    GAZETTE_LOG_TRACE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum gazette_log_level gazette_log_level;
+#else
+typedef int32_t gazette_log_level;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // What completed, in `gazette_event.kind`.
 typedef enum gazette_event_kind {
     // An append future completed; its status is in the event and details
@@ -398,6 +425,15 @@ typedef struct gazette_event {
     // The operation's final `gazette_status` (OK, or why it failed).
     int32_t status;
 } gazette_event;
+
+// A log callback: `cb(userdata, level, target, message)`. `target` names
+// the library module (e.g. `gazette::client::retry_reader`) and `message`
+// is the line (text, then `key=value` fields); both are NUL-terminated and
+// valid only during the call. See `gazette_set_log_callback`.
+typedef void (*gazette_log_callback)(void *userdata,
+                                     gazette_log_level level,
+                                     const char *target,
+                                     const char *message);
 
 #ifdef __cplusplus
 extern "C" {
@@ -791,7 +827,11 @@ gazette_status gazette_client_new(const struct gazette_config *cfg,
 // Reads one counter of a client (and every handle created from it) into
 // `*value`. Names: `append_rpcs`, `bytes_appended`, `read_rpcs`,
 // `bytes_read`, `other_rpcs` (list, apply, fragments, health), `retries`,
-// `route_cache_hits`, `route_cache_misses`. Works after close too.
+// `route_cache_hits`, `route_cache_misses`, fragments opened directly per
+// codec `fragment_opens_none`, `fragment_opens_gzip`,
+// `fragment_opens_zstandard`, `fragment_opens_snappy`,
+// `fragment_opens_gzip_offload`, and `fragment_bytes_opened` (journal bytes
+// those fragments span). Works after close too.
 //
 // Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (unknown name).
 gazette_status gazette_client_stat(const struct gazette_client *client,
@@ -1462,6 +1502,26 @@ gazette_status gazette_selector_parse(const char *text,
                                       size_t len,
                                       struct gazette_selector **out,
                                       struct gazette_error **err);
+
+// Installs `cb` as the process-wide log callback with `max_level` (a
+// `gazette_log_level`), replacing any previous one; NULL `cb` removes it
+// (`max_level` is then ignored). Callable at any time, from any thread.
+//
+// The callback runs on the library's own threads (any of them, possibly
+// several at once), so it must be thread-safe; it must return promptly and
+// must not call the library's waiting functions (reads, appends, closes,
+// `*_wait`). A call already running on another thread may still finish
+// after this function returns, so keep `userdata` valid until then.
+//
+// Without a callback, setting the environment variable `GAZETTE_LOG` to
+// `error`, `warn`, `info`, `debug` or `trace` logs to stderr instead (read
+// when the first client starts and whenever the callback is removed).
+//
+// Errors: INVALID_ARGUMENT (`max_level` out of range with a non-NULL `cb`).
+gazette_status gazette_set_log_callback(gazette_log_callback cb,
+                                        void *userdata,
+                                        int32_t max_level,
+                                        struct gazette_error **err);
 
 // Whether repeating the same call later may succeed: true for transient
 // broker conditions (no primary, not a route member, too few brokers),

@@ -116,6 +116,12 @@ pub async fn append_with_response(
         match result {
             Ok(()) => return (appender.response, Ok(())),
             Err(err) if is_append_retryable(&err) => {
+                tracing::warn!(
+                    journal = %request.journal,
+                    attempt,
+                    error = %err,
+                    "append failed (will retry)"
+                );
                 Stats::add(&client.stats().retries, 1);
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;

@@ -614,7 +614,13 @@ impl Service {
                         (appender.response.header.is_some()).then_some(appender.response);
                     return (response, Err(err));
                 }
-                Err(_) => {
+                Err(err) => {
+                    tracing::warn!(
+                        journal = %request.journal,
+                        attempt,
+                        error = %err,
+                        "append service: append failed (will retry)"
+                    );
                     Stats::add(&self.client.stats().retries, 1);
                     drop(appender);
                     if self.pause(attempt).await.is_err() {

@@ -421,6 +421,26 @@ impl Reader {
                     &url,
                 ))
                 .await?;
+            let (journal, begin, end, codec) = {
+                let f = last.fragment.as_ref();
+                (
+                    f.map_or("", |f| f.journal.as_str()),
+                    f.map_or(0, |f| f.begin),
+                    f.map_or(0, |f| f.end),
+                    f.map_or(0, |f| f.compression_codec),
+                )
+            };
+            let codec_name = crate::protocol::CompressionCodec::try_from(codec)
+                .map_or("INVALID", |c| c.as_str_name());
+            tracing::info!(
+                journal,
+                begin,
+                end,
+                codec = codec_name,
+                url = %url,
+                "opened fragment"
+            );
+            self.client.stats().fragment_opened(codec, end - begin);
             self.direct = Some(opened);
             return Box::pin(self.step(max)).await;
         }

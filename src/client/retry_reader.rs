@@ -253,6 +253,23 @@ impl RetryReader {
                 Error::Eof => attempt = -1,
                 _ => {}
             }
+            // Like Go, the first routing miss and stream ends are expected
+            // and not worth a line.
+            let squelch = matches!(err, Error::Eof)
+                || (attempt == 0
+                    && matches!(
+                        err,
+                        Error::NotJournalBroker | Error::InsufficientJournalBrokers
+                    ));
+            if !squelch {
+                tracing::warn!(
+                    journal = %request.journal,
+                    offset = request.offset,
+                    attempt,
+                    error = %err,
+                    "read failed (will retry)"
+                );
+            }
             Stats::add(&self.client.stats().retries, 1);
             let ctx = self.reader.context().clone();
             ctx.run(async {

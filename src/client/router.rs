@@ -174,11 +174,24 @@ impl Client {
     /// Records `route` as `journal`'s current route (as learned from a
     /// response header). A route without members forgets the journal.
     pub fn update_route(&self, journal: &str, route: &Route) {
+        if tracing::enabled!(tracing::Level::DEBUG)
+            && self.inner.routes.get(journal).as_ref() != Some(route)
+        {
+            let primary = usize::try_from(route.primary).ok();
+            tracing::debug!(
+                journal,
+                primary = ?primary.and_then(|i| route.members.get(i)).map(|m| &m.suffix),
+                endpoint = ?primary.and_then(|i| route.endpoints.get(i)),
+                members = route.members.len(),
+                "route changed"
+            );
+        }
         self.inner.routes.update_route(journal, Some(route));
     }
 
     /// Forgets `journal`'s route, so its next RPC goes to a default endpoint.
     pub fn invalidate_route(&self, journal: &str) {
+        tracing::debug!(journal, "route invalidated");
         self.inner.routes.invalidate(journal);
     }
 

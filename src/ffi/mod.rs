@@ -35,6 +35,7 @@ pub mod config;
 pub mod error;
 pub mod label;
 pub mod list;
+pub mod log;
 pub mod op_future;
 pub mod polled_list;
 pub mod read_options;

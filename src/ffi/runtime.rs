@@ -18,12 +18,15 @@ use super::error::FfiError;
 use super::status::gazette_status;
 
 /// Builds a client's runtime: a few named worker threads, I/O and timers, and
-/// no signal handling (a library must not install signal handlers).
+/// no signal handling (a library must not install signal handlers), and
+/// the C log subscriber on each thread.
 pub fn build(worker_threads: usize) -> Result<Runtime, FfiError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(worker_threads.max(1))
         .max_blocking_threads(4)
         .thread_name("gazette-worker")
+        // Log lines reach C through a per-thread subscriber (see `log.rs`).
+        .on_thread_start(super::log::enter_worker)
         .enable_io()
         .enable_time()
         .build()

@@ -11,7 +11,11 @@ use super::str::{handle_ref, out_ptr, str_in};
 /// Reads one counter of a client (and every handle created from it) into
 /// `*value`. Names: `append_rpcs`, `bytes_appended`, `read_rpcs`,
 /// `bytes_read`, `other_rpcs` (list, apply, fragments, health), `retries`,
-/// `route_cache_hits`, `route_cache_misses`. Works after close too.
+/// `route_cache_hits`, `route_cache_misses`, fragments opened directly per
+/// codec `fragment_opens_none`, `fragment_opens_gzip`,
+/// `fragment_opens_zstandard`, `fragment_opens_snappy`,
+/// `fragment_opens_gzip_offload`, and `fragment_bytes_opened` (journal bytes
+/// those fragments span). Works after close too.
 ///
 /// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (unknown name).
 #[no_mangle]
@@ -37,6 +41,12 @@ pub extern "C" fn gazette_client_stat(
             "retries" => s.retries,
             "route_cache_hits" => s.route_cache_hits,
             "route_cache_misses" => s.route_cache_misses,
+            "fragment_opens_none" => s.fragment_opens_none,
+            "fragment_opens_gzip" => s.fragment_opens_gzip,
+            "fragment_opens_zstandard" => s.fragment_opens_zstandard,
+            "fragment_opens_snappy" => s.fragment_opens_snappy,
+            "fragment_opens_gzip_offload" => s.fragment_opens_gzip_offload,
+            "fragment_bytes_opened" => s.fragment_bytes_opened,
             other => return Err(FfiError::invalid(format!("unknown counter {other:?}"))),
         };
         // SAFETY: checked non-NULL above.

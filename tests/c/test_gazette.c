@@ -588,6 +588,32 @@ static int persisted_first(gazette_client *client, const char *name, int64_t *en
 /* Metadata-only reads and the current fragment of readers; `store` is the
  * broker's file store root (NULL for an external broker: direct reads of
  * persisted fragments are then skipped). */
+/* Log lines seen by log_capture: how many named the journal `want` as an
+ * "opened fragment" line, and the level of the last of them. Written from
+ * library threads, hence the lock. */
+struct log_seen {
+    pthread_mutex_t lock;
+    char want[128];
+    int calls, opens;
+    int32_t level;
+    int bad; /* a call with a NULL string or an out-of-range level */
+};
+
+static void log_capture(void *userdata, gazette_log_level level, const char *target,
+                        const char *message) {
+    struct log_seen *seen = userdata;
+    pthread_mutex_lock(&seen->lock);
+    seen->calls++;
+    if (!target || !message || level < GAZETTE_LOG_ERROR || level > GAZETTE_LOG_TRACE) {
+        seen->bad++;
+    } else if (strncmp(message, "opened fragment", 15) == 0 && strstr(message, seen->want) &&
+               strncmp(target, "gazette", 7) == 0) {
+        seen->opens++;
+        seen->level = (int32_t)level;
+    }
+    pthread_mutex_unlock(&seen->lock);
+}
+
 static void test_read_fragments(gazette_client *client, const char *endpoint, const char *store) {
     char name[128], sum[41] = {0};
     uint8_t buf[1024];
@@ -674,6 +700,13 @@ static void test_read_fragments(gazette_client *client, const char *endpoint, co
          * and the client reads the file itself, under its file root. */
         gazette_client *direct = NULL;
         gazette_config *cfg = gazette_config_new();
+        static struct log_seen seen = {PTHREAD_MUTEX_INITIALIZER, {0}, 0, 0, 0, 0};
+        gazette_error *err = NULL;
+        uint64_t v = 0, opens = 0;
+        int calls = 0;
+        snprintf(seen.want, sizeof seen.want, "%s", name);
+        EXPECT_ERR(gazette_set_log_callback(log_capture, &seen, 9, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+        CHECK_STATUS(gazette_set_log_callback(log_capture, &seen, GAZETTE_LOG_INFO, NULL), GAZETTE_STATUS_OK);
         CHECK_STATUS(gazette_config_add_endpoint(cfg, S(endpoint), NULL), GAZETTE_STATUS_OK);
         CHECK_STATUS(gazette_config_set_file_root(cfg, S(store), NULL), GAZETTE_STATUS_OK);
         CHECK_STATUS(gazette_client_new(cfg, &direct, NULL), GAZETTE_STATUS_OK);
@@ -693,6 +726,38 @@ static void test_read_fragments(gazette_client *client, const char *endpoint, co
         CHECK_STATUS(st, GAZETTE_STATUS_END_OF_STREAM);
         CHECK(total == 500 && gazette_reader_offset(r) == 500);
         gazette_reader_free(r);
+        /* The direct read opened one fragment: logged at INFO and counted. */
+        pthread_mutex_lock(&seen.lock);
+        CHECK(seen.opens == 1 && seen.level == GAZETTE_LOG_INFO && seen.bad == 0);
+        pthread_mutex_unlock(&seen.lock);
+        CHECK_STATUS(gazette_client_stat(direct, S("fragment_bytes_opened"), &v, NULL), GAZETTE_STATUS_OK);
+        CHECK(v == 500);
+        {
+            const char *codecs[] = {"fragment_opens_none", "fragment_opens_gzip",
+                                    "fragment_opens_zstandard", "fragment_opens_snappy",
+                                    "fragment_opens_gzip_offload"};
+            for (size_t i = 0; i < sizeof codecs / sizeof codecs[0]; i++) {
+                CHECK_STATUS(gazette_client_stat(direct, codecs[i], strlen(codecs[i]), &v, NULL),
+                             GAZETTE_STATUS_OK);
+                opens += v;
+            }
+        }
+        CHECK(opens == 1);
+        /* Removed: a second direct read logs nothing more. */
+        CHECK_STATUS(gazette_set_log_callback(NULL, NULL, 0, NULL), GAZETTE_STATUS_OK);
+        pthread_mutex_lock(&seen.lock);
+        calls = seen.calls;
+        pthread_mutex_unlock(&seen.lock);
+        CHECK_STATUS(gazette_reader_new(direct, S(name), o, &r, NULL), GAZETTE_STATUS_OK);
+        while ((st = gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL)) == GAZETTE_STATUS_OK) {
+        }
+        CHECK_STATUS(st, GAZETTE_STATUS_END_OF_STREAM);
+        gazette_reader_free(r);
+        CHECK_STATUS(gazette_client_stat(direct, S("fragment_bytes_opened"), &v, NULL), GAZETTE_STATUS_OK);
+        CHECK(v == 1000);
+        pthread_mutex_lock(&seen.lock);
+        CHECK(seen.calls == calls);
+        pthread_mutex_unlock(&seen.lock);
         gazette_client_free(direct);
     } else {
         fprintf(stderr, "SKIPPED direct fragment read: the broker's store is unknown\n");
