@@ -208,6 +208,8 @@ enum gazette_status
     GAZETTE_STATUS_INVALID_RESPONSE = 304,
     // An operation this one depended on failed.
     GAZETTE_STATUS_DEPENDENCY_FAILED = 305,
+    // The broker lacks the RPC (it answered gRPC UNIMPLEMENTED): it is older than the feature.
+    GAZETTE_STATUS_UNSUPPORTED = 306,
     // gRPC CANCELLED.
     GAZETTE_STATUS_GRPC_CANCELLED = 401,
     // gRPC UNKNOWN (brokers report request validation failures this way).
@@ -797,6 +799,28 @@ gazette_status gazette_async_append_write(struct gazette_async_append *aa,
                                           const uint8_t *data,
                                           size_t len,
                                           struct gazette_error **err);
+
+// Waits up to `timeout_ms` until `journal` has a primary broker.
+//
+// A real broker assigns a journal some time after `gazette_apply` creates
+// it (about 100 ms, more under load) and again after its broker goes away.
+// Meanwhile an appender fails with NO_JOURNAL_PRIMARY_BROKER and a reader
+// with INSUFFICIENT_JOURNAL_BROKERS (`gazette_append` and the AppendService
+// retry by themselves). Call this after creating a journal and before
+// opening an appender or a reader on it. The route it finds is cached, so
+// the next RPC goes straight to the primary.
+//
+// `timeout_ms`: -1 waits without bound, 0 checks once (WOULD_BLOCK if not
+// assigned yet).
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad name),
+// JOURNAL_DOES_NOT_EXIST, TIMED_OUT / WOULD_BLOCK, CLOSED, and the listing's
+// broker and transport errors.
+gazette_status gazette_client_await_assignment(const struct gazette_client *client,
+                                               const char *journal,
+                                               size_t journal_len,
+                                               int32_t timeout_ms,
+                                               struct gazette_error **err);
 
 // Closes a client: running operations of the client and of every handle
 // created from it end with CLOSED, and later calls return CLOSED. Waits up

@@ -166,6 +166,11 @@ async fn a_stopped_primary_is_forgotten_after_one_failure() {
     assert_eq!(route.endpoints[route.primary as usize], env.endpoints[2]);
 
     assert!(dev.stop_broker(2).await);
+    // The journal moves after the allocator's delay; wait for that through
+    // another client, so `client` still holds the dead primary's route.
+    gazette::client::await_assignment(&env.client, &journal, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
     append_once(&client, &journal, b"after").await;
     assert_eq!(client.stats().snapshot().retries, 1, "one failed attempt");
     let route = client.route_cache().get(&journal).expect("re-learned");

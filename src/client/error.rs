@@ -104,6 +104,14 @@ pub enum Error {
     /// An AppendService append could not run because an operation it
     /// depended on failed with the inner error (`dependency failed: <err>`).
     DependencyFailed(Box<Error>),
+    /// The broker does not have this RPC (gRPC `UNIMPLEMENTED`): it is older
+    /// than the feature, e.g. FragmentStoreHealth before Gazette v0.100.
+    Unsupported {
+        /// The RPC, e.g. `FragmentStoreHealth`.
+        rpc: String,
+        /// The broker's own message.
+        message: String,
+    },
 }
 
 impl Error {
@@ -295,6 +303,11 @@ impl fmt::Display for Error {
                 write!(f, "named journal does not exist ({journal})")
             }
             Error::DependencyFailed(err) => write!(f, "dependency failed: {err}"),
+            Error::Unsupported { rpc, message } => write!(
+                f,
+                "the broker does not support {rpc}: it is older than the Gazette release \
+                 that added it ({message})"
+            ),
             other => match other.status() {
                 Some(status) => f.write_str(status.as_str_name()),
                 None => unreachable!("every status-less variant is displayed above"),
@@ -315,6 +328,16 @@ impl std::error::Error for Error {
 
 impl From<tonic::Status> for Error {
     fn from(status: tonic::Status) -> Self {
+        if status.code() == tonic::Code::Unimplemented {
+            // grpc-go: "unknown method <Rpc> for service protocol.Journal".
+            let message = status.message().to_string();
+            let rpc = message
+                .strip_prefix("unknown method ")
+                .and_then(|rest| rest.split_whitespace().next())
+                .unwrap_or("this RPC")
+                .to_string();
+            return Error::Unsupported { rpc, message };
+        }
         Error::Grpc(status)
     }
 }

@@ -5,6 +5,7 @@
 pub mod append;
 pub mod append_service;
 pub mod appender;
+pub mod assignment;
 pub mod async_append;
 pub mod backoff;
 pub mod codecs;
@@ -25,6 +26,7 @@ pub mod watched_list;
 pub use append::{append, ContentSource};
 pub use append_service::{AppendFuture, AppendService, AppendServiceConfig, AsyncAppend};
 pub use appender::Appender;
+pub use assignment::await_assignment;
 pub use backoff::backoff;
 pub use config::ClientConfig;
 pub use error::{Error, Result};

@@ -8,10 +8,10 @@ use super::client::gazette_client;
 use super::error::{gazette_error, FfiError};
 use super::label::gazette_selector;
 use super::status::gazette_status;
-use super::str::{bytes_in, handle_mut, handle_ref, str_in};
+use super::str::{bytes_in, check_journal_name, handle_mut, handle_ref, str_in};
 use crate::client::append::append;
 use crate::protocol::journal::{validate_label_name, validate_label_value};
-use crate::protocol::{validate_journal_name, AppendRequest, AppendResponse, Label};
+use crate::protocol::{AppendRequest, AppendResponse, Label};
 
 /// Options of an append: an expected offset and register conditions and
 /// updates. Not thread-safe while being changed; copied by the calls that
@@ -161,7 +161,7 @@ pub extern "C" fn gazette_append(
         let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
         let name = unsafe { str_in(journal, journal_len, "journal") }?;
         let content = unsafe { bytes_in(data, data_len, "data") }?;
-        validate_journal_name(&name)?;
+        check_journal_name(&name)?;
         let request = request_for(name, opts);
         let c = shared.client.clone();
         let resp = shared.call(timeout_ms, async move {

@@ -15,10 +15,9 @@ use super::error::{gazette_error, FfiError};
 use super::op_future::gazette_op_futures;
 use super::runtime::{Timeout, Waited};
 use super::status::gazette_status;
-use super::str::{handle_mut, handle_ref, out_ptr, str_in};
+use super::str::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
 use crate::client::append_service::{AppendService, AppendServiceConfig};
 use crate::client::op_future::OpFutures;
-use crate::protocol::validate_journal_name;
 
 /// Settings of an append service. Not thread-safe while being changed;
 /// copied by `gazette_append_service_new`. Free with
@@ -171,7 +170,7 @@ pub extern "C" fn gazette_append_service_start(
         let svc = unsafe { handle_ref(svc, "svc") }?;
         let name = unsafe { str_in(journal, journal_len, "journal") }?;
         let out = out_ptr(out, "out")?;
-        validate_journal_name(&name)?;
+        check_journal_name(&name)?;
         svc.check()?;
         // SAFETY: NULL or a live set.
         let deps: OpFutures =
@@ -209,7 +208,7 @@ pub extern "C" fn gazette_append_service_pending_except(
         let name = unsafe { str_in(journal, journal_len, "journal") }?;
         let out = out_ptr(out, "out")?;
         if !name.is_empty() {
-            validate_journal_name(&name)?;
+            check_journal_name(&name)?;
         }
         let set = svc.service.pending_except(&name);
         // SAFETY: checked non-NULL above.

@@ -16,9 +16,8 @@ use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_fragment;
 use super::status::gazette_status;
-use super::str::{bytes_in, handle_mut, handle_ref, out_ptr, str_in};
+use super::str::{bytes_in, check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
 use crate::client::appender::Appender;
-use crate::protocol::validate_journal_name;
 
 /// Where an appender is in its life.
 enum State {
@@ -102,7 +101,7 @@ pub extern "C" fn gazette_appender_new(
         let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
         let name = unsafe { str_in(journal, journal_len, "journal") }?;
         let out = out_ptr(out, "out")?;
-        validate_journal_name(&name)?;
+        check_journal_name(&name)?;
         shared.check()?;
         let request = request_for(name, opts);
         let app = Box::new(Appender::new(&shared.client, request));

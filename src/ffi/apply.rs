@@ -9,11 +9,10 @@ use super::client::gazette_client;
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal;
 use super::status::gazette_status;
-use super::str::{handle_mut, handle_ref, out_ptr, str_in};
+use super::str::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
 use crate::client::list::apply_journals_in_batches;
 use crate::protocol::{
-    apply_request, journal_spec, validate_journal_name, ApplyRequest, CompressionCodec,
-    JournalSpec, Label, LabelSet,
+    apply_request, journal_spec, ApplyRequest, CompressionCodec, JournalSpec, Label, LabelSet,
 };
 
 /// A journal spec being built for an apply request. Not thread-safe while
@@ -71,7 +70,7 @@ pub extern "C" fn gazette_journal_spec_new(
         // SAFETY: per the documented contract of the arguments.
         let name = unsafe { str_in(name, name_len, "name") }?;
         let out = out_ptr(out, "out")?;
-        validate_journal_name(&name)?;
+        check_journal_name(&name)?;
         if name.contains(';') {
             return Err(FfiError::invalid("a journal spec name may not carry ;meta"));
         }
@@ -377,7 +376,7 @@ pub extern "C" fn gazette_apply_request_delete(
         // SAFETY: per the documented contract of the arguments.
         let req = unsafe { handle_mut(req, "req") }?;
         let name = unsafe { str_in(name, name_len, "name") }?;
-        validate_journal_name(&name)?;
+        check_journal_name(&name)?;
         if expect_mod_revision == 0 || expect_mod_revision < -1 {
             return Err(FfiError::invalid(
                 "a delete needs expect_mod_revision > 0 or -1",

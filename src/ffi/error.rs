@@ -107,6 +107,7 @@ impl From<crate::client::Error> for FfiError {
             E::UnexpectedEof => gazette_status::UnexpectedEof,
             E::Canceled => gazette_status::Cancelled,
             E::DependencyFailed(_) => gazette_status::DependencyFailed,
+            E::Unsupported { .. } => gazette_status::Unsupported,
             E::DeadlineExceeded => gazette_status::TimedOut,
             E::InvalidArgument(_) => gazette_status::InvalidArgument,
             E::NamedJournalDoesNotExist { .. } => gazette_status::JournalDoesNotExist,

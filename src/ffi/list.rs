@@ -8,12 +8,11 @@ use std::sync::Arc;
 use super::client::gazette_client;
 use super::error::{gazette_error, to_cstring, FfiError};
 use super::status::gazette_status;
-use super::str::{handle_ref, out_ptr, str_in};
+use super::str::{check_journal_name, handle_ref, out_ptr, str_in};
 use crate::client::list::{get_journal, list_all_fragments, list_all_journals};
 use crate::protocol::label::parse_label_selector;
 use crate::protocol::{
-    fragments_response, list_response, validate_journal_name, FragmentsRequest, JournalSpec,
-    ListRequest,
+    fragments_response, list_response, FragmentsRequest, JournalSpec, ListRequest,
 };
 
 /// One listed journal: its spec, revisions and current route. Immutable;
@@ -174,7 +173,7 @@ pub extern "C" fn gazette_get_journal(
         let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
         let name = unsafe { str_in(journal, journal_len, "journal") }?;
         let out = out_ptr(out, "out")?;
-        validate_journal_name(&name)?;
+        check_journal_name(&name)?;
         let c = shared.client.clone();
         let j = shared.call(timeout_ms, async move { Ok(get_journal(&c, &name).await?) })?;
         // SAFETY: checked non-NULL above.
@@ -206,7 +205,7 @@ pub extern "C" fn gazette_list_fragments(
         let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
         let name = unsafe { str_in(journal, journal_len, "journal") }?;
         let out = out_ptr(out, "out")?;
-        validate_journal_name(&name)?;
+        check_journal_name(&name)?;
         if begin_mod_time < 0
             || end_mod_time < 0
             || (end_mod_time != 0 && end_mod_time < begin_mod_time)

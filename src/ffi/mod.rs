@@ -28,6 +28,7 @@ pub mod append_future;
 pub mod append_service;
 pub mod appender;
 pub mod apply;
+pub mod assignment;
 pub mod async_append;
 pub mod client;
 pub mod completion_queue;

@@ -21,11 +21,11 @@ use super::list::gazette_fragment;
 use super::read_options::{gazette_read_options, read_request_for};
 use super::runtime::{Pending, Timeout, Waited};
 use super::status::gazette_status;
-use super::str::{handle_ref, out_ptr, str_in};
+use super::str::{check_journal_name, handle_ref, out_ptr, str_in};
 use crate::client::error::Error;
 use crate::client::reader::{ReadContext, ReadStep, Reader};
 use crate::client::retry_reader::RetryReader;
-use crate::protocol::{validate_journal_name, Fragment, ReadRequest, ReadResponse};
+use crate::protocol::{Fragment, ReadRequest, ReadResponse};
 
 /// Largest chunk asked of the Rust reader per step.
 const CHUNK: usize = 1 << 20;
@@ -408,7 +408,7 @@ pub(crate) fn read_request(
 ) -> Result<ReadRequest, FfiError> {
     // SAFETY: per the callers' documented contracts.
     let name = unsafe { str_in(journal, journal_len, "journal") }?;
-    validate_journal_name(&name)?;
+    check_journal_name(&name)?;
     let request = read_request_for(name, opts);
     let (offset, end_offset) = (request.offset, request.end_offset);
     if offset < -1 || end_offset < 0 || (end_offset != 0 && offset >= 0 && end_offset < offset) {

@@ -102,6 +102,8 @@ pub enum gazette_status {
     InvalidResponse = 304,
     /// An operation this one depended on failed.
     DependencyFailed = 305,
+    /// The broker lacks the RPC (it answered gRPC UNIMPLEMENTED): it is older than the feature.
+    Unsupported = 306,
 
     // --- 400..499: gRPC and transport (400 + gRPC code) ---
     /// gRPC CANCELLED.
@@ -210,6 +212,7 @@ impl gazette_status {
         Self::JournalDoesNotExist,
         Self::InvalidResponse,
         Self::DependencyFailed,
+        Self::Unsupported,
         Self::GrpcCancelled,
         Self::GrpcUnknown,
         Self::GrpcInvalidArgument,
@@ -339,6 +342,10 @@ impl gazette_status {
             }
             S::InvalidResponse => info!("INVALID_RESPONSE", "invalid broker response", false),
             S::DependencyFailed => info!("DEPENDENCY_FAILED", "dependency failed", false),
+            S::Unsupported => info!(
+                "UNSUPPORTED",
+                "not supported by this broker (too old)", false
+            ),
             S::GrpcCancelled => info!("GRPC_CANCELLED", "gRPC: cancelled", false),
             S::GrpcUnknown => info!("GRPC_UNKNOWN", "gRPC: unknown error", false),
             S::GrpcInvalidArgument => {

@@ -80,6 +80,13 @@ pub fn out_ptr<T>(ptr: *mut T, arg: &str) -> Result<*mut T, FfiError> {
     }
 }
 
+/// Validates a journal-name argument; the message says it is the journal
+/// name that is wrong ("journal name: invalid length (0; ...)").
+pub fn check_journal_name(name: &str) -> Result<(), FfiError> {
+    crate::protocol::validate_journal_name(name).map_err(|e| e.context("journal name"))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -114,6 +114,7 @@ pub fn create_change(spec: JournalSpec) -> apply_request::Change {
 
 /// Creates `spec`'s journal.
 pub async fn create(client: &Client, spec: JournalSpec) {
+    let name = spec.name.clone();
     apply_journals(
         client,
         ApplyRequest {
@@ -122,6 +123,13 @@ pub async fn create(client: &Client, spec: JournalSpec) {
     )
     .await
     .expect("create journal");
+    // A broker assigns a new journal a moment after Apply.
+    gazette::client::await_assignment(client, &name, std::time::Duration::from_secs(30))
+        .await
+        .expect("journal assigned");
+    // Leave the route cache as Apply alone would: tests check what the
+    // client learns from its own RPCs.
+    client.invalidate_route(&name);
 }
 
 /// Everything committed to `journal`, read with a raw non-blocking Read

@@ -19,7 +19,21 @@ use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{
     apply_request, journal_spec, ApplyRequest, CompressionCodec, JournalSpec, LabelSet, Status,
 };
-use gazette_devbroker::{DevBroker, Options};
+use gazette_devbroker::{DevBroker, Options, Version};
+
+/// Bound on waiting for a new journal's assignment.
+const ASSIGNMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The dev broker's version mode: `GAZETTE_TEST_DEVBROKER_VERSION`
+/// (v0.89, v0.99 or current; default current).
+pub fn dev_version() -> Version {
+    match std::env::var("GAZETTE_TEST_DEVBROKER_VERSION") {
+        Ok(v) => v
+            .parse()
+            .unwrap_or_else(|e| panic!("GAZETTE_TEST_DEVBROKER_VERSION: {e}")),
+        Err(_) => Version::default(),
+    }
+}
 use tonic::transport::Channel;
 
 /// Where the real-broker vectors live.
@@ -71,6 +85,7 @@ impl TestEnv {
         let dev = DevBroker::start(Options {
             brokers,
             store: Some(tmp.path().to_path_buf()),
+            version: dev_version(),
             ..Default::default()
         })
         .await
@@ -152,6 +167,7 @@ impl TestEnv {
 
     /// Creates `spec` with a raw Apply, panicking unless the broker says OK.
     pub async fn create(&self, spec: JournalSpec) {
+        let spec_name = spec.name.clone();
         let resp = self
             .raw_client()
             .await
@@ -166,6 +182,28 @@ impl TestEnv {
             .expect("apply")
             .into_inner();
         assert_eq!(resp.status, Status::Ok as i32, "creating journal: {resp:?}");
+        self.await_assignment(&spec_name).await;
+    }
+
+    /// Waits (through the library) until the broker assigned `journal`: a
+    /// real broker, like the dev broker, does so about 0.1 s after Apply.
+    pub async fn await_assignment(&self, journal: &str) {
+        let client = gazette::client::Client::connect(self.endpoint()).expect("client");
+        gazette::client::await_assignment(&client, journal, ASSIGNMENT_TIMEOUT)
+            .await
+            .unwrap_or_else(|e| panic!("journal {journal} was not assigned: {e}"));
+    }
+
+    /// The broker version the tests run against: the dev broker's mode, or
+    /// `GAZETTE_TEST_BROKER_VERSION` for a real broker (default current).
+    pub fn version(&self) -> Version {
+        match &self.dev {
+            Some(dev) => dev.version(),
+            None => std::env::var("GAZETTE_TEST_BROKER_VERSION")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or_default(),
+        }
     }
 
     /// Creates a fresh journal with `codec` and returns its name.

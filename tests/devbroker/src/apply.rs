@@ -55,6 +55,7 @@ impl Broker {
         }
         let revision = etcd.revision + 1;
         let mut changed = false;
+        let mut created = Vec::new();
         for c in &req.changes {
             if let Some(spec) = &c.upsert {
                 changed = true;
@@ -64,6 +65,7 @@ impl Broker {
                         j.mod_revision = revision;
                     }
                     None => {
+                        created.push(spec.name.clone());
                         let content =
                             Arc::new(JournalContent::new(spec, cluster.store_root.as_deref()));
                         etcd.journals.insert(
@@ -80,11 +82,13 @@ impl Broker {
             } else if etcd.journals.remove(&c.delete).is_some() {
                 changed = true;
                 etcd.primary_overrides.remove(&c.delete);
+                etcd.unassigned_until.remove(&c.delete);
             }
         }
         if changed {
             etcd.revision = revision;
         }
+        cluster.delay_assignment(&mut etcd, created);
         let header = cluster.header(self.me, empty_route(), etcd.revision);
         drop(etcd);
         cluster.notify();

@@ -13,6 +13,7 @@ use crate::counters::Counters;
 use crate::faults::Faults;
 use crate::server::{self, Running};
 use crate::state::{BrokerInfo, Cluster};
+use crate::version::Version;
 
 /// How long a stopping broker waits for clients to close their connections.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(1);
@@ -41,6 +42,14 @@ pub struct Options {
     /// credit, else it fails like on a real broker (Gazette's
     /// `MinAppendRate`, 64 KiB/s). 0 disables the check.
     pub min_append_rate: u64,
+    /// How long a journal stays unassigned after Apply creates it, or after
+    /// the broker it was assigned to stops (a real broker's allocator takes
+    /// about 0.1 s; meanwhile Append answers NO_JOURNAL_PRIMARY_BROKER, Read
+    /// INSUFFICIENT_JOURNAL_BROKERS, and List shows an empty route). Zero
+    /// assigns at once.
+    pub assign_delay: std::time::Duration,
+    /// The Gazette release to imitate where brokers differ by version.
+    pub version: Version,
 }
 
 impl Default for Options {
@@ -50,6 +59,8 @@ impl Default for Options {
             store: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             min_append_rate: 64 * 1024,
+            assign_delay: std::time::Duration::from_millis(100),
+            version: Version::Current,
         }
     }
 }
@@ -107,7 +118,13 @@ impl DevBroker {
         if let Some(dir) = &opts.store {
             std::fs::create_dir_all(dir)?;
         }
-        let cluster = Cluster::new(brokers, opts.store.clone(), opts.min_append_rate);
+        let cluster = Cluster::new(
+            brokers,
+            opts.store.clone(),
+            opts.min_append_rate,
+            opts.assign_delay,
+            opts.version,
+        );
         let running = listeners
             .into_iter()
             .enumerate()
@@ -142,6 +159,11 @@ impl DevBroker {
     /// The root directory behind `file:///` stores, if any.
     pub fn store_root(&self) -> Option<&Path> {
         self.cluster.store_root.as_deref()
+    }
+
+    /// The Gazette release this cluster imitates.
+    pub fn version(&self) -> Version {
+        self.cluster.version
     }
 
     /// Fault injection switches (shared by all brokers).
@@ -207,8 +229,19 @@ impl DevBroker {
         let Some(r) = running else { return false };
         {
             let mut etcd = self.cluster.etcd();
+            let me = &self.cluster.brokers[i].id;
+            let orphaned: Vec<String> = etcd
+                .journals
+                .iter()
+                .filter(|(name, j)| {
+                    let route = self.cluster.route_of(&etcd, name, j.spec.replication);
+                    route.members.iter().any(|m| m == me)
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
             etcd.alive[i] = false;
             etcd.revision += 1;
+            self.cluster.delay_assignment(&mut etcd, orphaned);
         }
         self.cluster.notify();
         // Proxy connections to it would otherwise hold its shutdown open.

@@ -114,7 +114,9 @@ mod spool;
 mod state;
 mod store;
 mod template;
+mod version;
 
 pub use counters::Counters;
 pub use devbroker::{DevBroker, Options};
 pub use faults::{Fault, Faults, Rpc};
+pub use version::{Version, TABLE as VERSION_TABLE};

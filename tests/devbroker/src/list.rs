@@ -21,6 +21,17 @@ fn labels_with_meta(name: &str, labels: &LabelSet) -> LabelSet {
 impl Broker {
     /// One snapshot: its messages and a fingerprint of the matched set.
     fn list_snapshot(&self, sel: &LabelSelector) -> (Vec<ListResponse>, (usize, i64), i64) {
+        let version = self.cluster.version;
+        // Older brokers don't know Label.prefix: the value must match exactly.
+        let mut sel = sel.clone();
+        if !version.has_prefix_selectors() {
+            for set in [&mut sel.include, &mut sel.exclude].into_iter().flatten() {
+                for l in &mut set.labels {
+                    l.prefix = false;
+                }
+            }
+        }
+        let sel = &sel;
         let etcd = self.cluster.etcd();
         let mut journals = Vec::new();
         for (name, j) in &etcd.journals {
@@ -30,7 +41,11 @@ impl Broker {
                     spec: Some(j.spec.clone()),
                     mod_revision: j.mod_revision,
                     route: Some(self.cluster.route_of(&etcd, name, j.spec.replication)),
-                    create_revision: j.create_revision,
+                    create_revision: if version.has_create_revision_and_read_mod_time() {
+                        j.create_revision
+                    } else {
+                        0
+                    },
                 });
             }
         }
@@ -41,8 +56,14 @@ impl Broker {
         let header = self.cluster.header(self.me, empty_route(), etcd.revision);
         let revision = etcd.revision;
         drop(etcd);
+        // v0.89's unary List answers with one message of every journal.
+        let chunk = if version.has_streamed_list() {
+            CHUNK
+        } else {
+            journals.len().max(1)
+        };
         let mut chunks: Vec<ListResponse> = journals
-            .chunks(CHUNK)
+            .chunks(chunk)
             .map(|c| ListResponse {
                 journals: c.to_vec(),
                 ..Default::default()
@@ -63,6 +84,11 @@ impl Broker {
         tx: mpsc::Sender<Result<ListResponse, tonic::Status>>,
     ) {
         let sel = req.selector.clone().unwrap_or_default();
+        // A v0.89 broker has no watches: it answers once and ends.
+        let mut req = req;
+        if !self.cluster.version.has_streamed_list() {
+            req.watch = false;
+        }
         if let Err(e) = helpers::validate(&req) {
             let _ = tx.send(Err(tonic::Status::unknown(e))).await;
             return;

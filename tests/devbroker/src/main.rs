@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{value_parser, Arg, Command};
-use gazette_devbroker::{control, DevBroker, Options};
+use gazette_devbroker::{control, DevBroker, Options, Version, VERSION_TABLE};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 fn json_string(s: &str) -> String {
@@ -65,12 +65,28 @@ fn cli() -> Command {
                 .help("Bytes per second an Append must sustain after 1 s of credit, as Gazette's MinAppendRate (0: no limit)"),
         )
         .arg(
+            Arg::new("assign-delay-ms")
+                .long("assign-delay-ms")
+                .value_name("MILLIS")
+                .default_value("100")
+                .value_parser(value_parser!(u64))
+                .help("How long a new journal (or one whose broker stopped) stays unassigned, as a real broker's allocator (0: at once)"),
+        )
+        .arg(
+            Arg::new("version")
+                .long("version")
+                .value_name("v0.89|v0.99|current")
+                .default_value("current")
+                .value_parser(|s: &str| s.parse::<Version>())
+                .help("The Gazette broker release to imitate (see the table below)"),
+        )
+        .arg(
             Arg::new("no-stdin")
                 .long("no-stdin")
                 .action(clap::ArgAction::SetTrue)
                 .help("Don't read standard input (no control commands; run until SIGTERM or SIGINT)"),
         )
-        .after_help(control::COMMANDS)
+        .after_help(format!("{VERSION_TABLE}\n\n{}", control::COMMANDS))
 }
 
 #[tokio::main]
@@ -81,6 +97,10 @@ async fn main() {
         brokers: *m.get_one::<usize>("brokers").unwrap(),
         store: m.get_one::<PathBuf>("store").cloned(),
         min_append_rate: *m.get_one::<u64>("min-append-rate").unwrap(),
+        assign_delay: std::time::Duration::from_millis(
+            *m.get_one::<u64>("assign-delay-ms").unwrap(),
+        ),
+        version: *m.get_one::<Version>("version").unwrap(),
     };
     let broker = match DevBroker::start(opts.clone()).await {
         Ok(b) => b,

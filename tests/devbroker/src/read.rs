@@ -139,10 +139,16 @@ impl Broker {
         let mut changes = self.cluster.subscribe();
         let mut stop = self.stop.clone();
         let mut offset = req.offset;
+        // v0.89 has no ReadRequest.begin_mod_time: it reads from `offset`.
+        let begin_mod_time = if self.cluster.version.has_create_revision_and_read_mod_time() {
+            req.begin_mod_time
+        } else {
+            0
+        };
         loop {
             changes.borrow_and_update();
             let (index, write_head) = content.index(&spec, root.as_deref());
-            let (at, entry) = match lookup(&index, write_head, offset, req.begin_mod_time) {
+            let (at, entry) = match lookup(&index, write_head, offset, begin_mod_time) {
                 Lookup::Found { offset, entry } => (offset, entry),
                 Lookup::NotYet { offset: at } => {
                     offset = at;

@@ -278,6 +278,12 @@ impl Journal for Broker {
         &self,
         request: tonic::Request<FragmentStoreHealthRequest>,
     ) -> Result<tonic::Response<FragmentStoreHealthResponse>, tonic::Status> {
+        if !self.cluster.version.has_store_health() {
+            // What grpc-go answers for a method the service doesn't have.
+            return Err(tonic::Status::unimplemented(
+                "unknown method FragmentStoreHealth for service protocol.Journal",
+            ));
+        }
         let injected = self.enter(Rpc::FragmentStoreHealth).await?;
         self.serve_store_health(request.into_inner(), injected)
             .map(tonic::Response::new)

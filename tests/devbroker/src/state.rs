@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use gazette::protocol::{header::Etcd as EtcdHeader, process_spec::Id, Header, JournalSpec, Route};
 use tokio::sync::watch;
@@ -12,6 +13,7 @@ use crate::counters::Counters;
 use crate::faults::Faults;
 use crate::journal::JournalContent;
 use crate::route;
+use crate::version::Version;
 
 /// Etcd identity reported in every header (any non-zero values will do, as
 /// long as they stay fixed for the life of the cluster).
@@ -43,6 +45,9 @@ pub(crate) struct Etcd {
     pub primary_overrides: HashMap<String, usize>,
     /// Which brokers are serving (stopped ones get no assignments).
     pub alive: Vec<bool>,
+    /// Journals the "allocator" has not assigned yet, and when it will: a
+    /// real broker assigns a new (or orphaned) journal about 0.1 s later.
+    pub unassigned_until: HashMap<String, Instant>,
 }
 
 /// Everything shared by the brokers of one dev cluster.
@@ -59,6 +64,10 @@ pub(crate) struct Cluster {
     /// Channels to brokers, shared by every proxying broker (they reconnect
     /// by themselves after a restart).
     pub peers: Mutex<HashMap<usize, tonic::transport::Channel>>,
+    /// How long a new or orphaned journal waits for its assignment.
+    pub assign_delay: Duration,
+    /// The broker release this cluster imitates.
+    pub version: Version,
 }
 
 impl Cluster {
@@ -66,6 +75,8 @@ impl Cluster {
         brokers: Vec<BrokerInfo>,
         store_root: Option<PathBuf>,
         min_append_rate: u64,
+        assign_delay: Duration,
+        version: Version,
     ) -> Arc<Cluster> {
         let n = brokers.len();
         Arc::new(Cluster {
@@ -76,13 +87,45 @@ impl Cluster {
                 journals: BTreeMap::new(),
                 primary_overrides: HashMap::new(),
                 alive: vec![true; n],
+                unassigned_until: HashMap::new(),
             }),
             changed: watch::channel(0).0,
             faults: Faults::default(),
             counters: Counters::new(n),
             min_append_rate,
             peers: Mutex::new(HashMap::new()),
+            assign_delay,
+            version,
         })
+    }
+
+    /// Leaves `names` unassigned (empty route) for `assign_delay`, then
+    /// assigns them at a new revision, as a real broker's allocator does.
+    pub fn delay_assignment(self: &Arc<Self>, etcd: &mut Etcd, names: Vec<String>) {
+        if self.assign_delay.is_zero() || names.is_empty() {
+            return;
+        }
+        let at = Instant::now() + self.assign_delay;
+        for n in &names {
+            etcd.unassigned_until.insert(n.clone(), at);
+        }
+        let cluster = Arc::downgrade(self);
+        let delay = self.assign_delay;
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let Some(cluster) = cluster.upgrade() else {
+                return;
+            };
+            let mut etcd = cluster.etcd();
+            let now = Instant::now();
+            let before = etcd.unassigned_until.len();
+            etcd.unassigned_until.retain(|_, at| *at > now);
+            if etcd.unassigned_until.len() != before {
+                etcd.revision += 1;
+                drop(etcd);
+                cluster.notify();
+            }
+        });
     }
 
     /// Locks the keyspace. Never held across an `.await`.
@@ -116,6 +159,11 @@ impl Cluster {
 
     /// The current route of `journal` (members with endpoints, primary).
     pub fn route_of(&self, etcd: &Etcd, journal: &str, replication: i32) -> Route {
+        // Only the allocator task ends the wait, so the assignment and its
+        // revision appear together.
+        if etcd.unassigned_until.contains_key(journal) {
+            return empty_route();
+        }
         route::assign(
             &self.brokers,
             &etcd.alive,

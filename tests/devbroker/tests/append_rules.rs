@@ -29,7 +29,12 @@ fn sel(pairs: &[(&str, &str)]) -> LabelSelector {
 }
 
 async fn start() -> (DevBroker, Client) {
-    let b = DevBroker::start(Options::default()).await.unwrap();
+    let b = DevBroker::start(Options {
+        assign_delay: std::time::Duration::ZERO,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let c = client(b.endpoint(0)).await;
     (b, c)
 }

@@ -59,7 +59,14 @@ impl Drop for Proc {
 async fn serves_takes_commands_and_exits_at_end_of_input() {
     let tmp = tempfile::tempdir().unwrap();
     let store = tmp.path().join("store");
-    let (mut p, ready) = Proc::spawn(&["--brokers", "2", "--store", store.to_str().unwrap()]);
+    let (mut p, ready) = Proc::spawn(&[
+        "--assign-delay-ms",
+        "0",
+        "--brokers",
+        "2",
+        "--store",
+        store.to_str().unwrap(),
+    ]);
     let endpoints: Vec<String> = ready["endpoints"]
         .as_array()
         .unwrap()

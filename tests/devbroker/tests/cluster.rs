@@ -11,6 +11,8 @@ use support::*;
 
 async fn start(n: usize) -> DevBroker {
     DevBroker::start(Options {
+        // These tests look at other behaviours: assign at once.
+        assign_delay: std::time::Duration::ZERO,
         brokers: n,
         ..Default::default()
     })

@@ -11,6 +11,8 @@ use support::*;
 async fn every_command_acts_on_the_cluster() {
     let tmp = tempfile::tempdir().unwrap();
     let b = DevBroker::start(Options {
+        // These tests look at other behaviours: assign at once.
+        assign_delay: std::time::Duration::ZERO,
         brokers: 2,
         store: Some(tmp.path().to_path_buf()),
         ..Default::default()

@@ -11,7 +11,12 @@ use gazette_devbroker::{DevBroker, Fault, Options, Rpc};
 use support::*;
 
 async fn start() -> (DevBroker, Client, String) {
-    let b = DevBroker::start(Options::default()).await.unwrap();
+    let b = DevBroker::start(Options {
+        assign_delay: std::time::Duration::ZERO,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut c = client(b.endpoint(0)).await;
     let name = unique("faults");
     create(&mut c, spec(&name, CompressionCodec::None, &[])).await;

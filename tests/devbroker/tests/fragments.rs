@@ -11,6 +11,8 @@ use support::*;
 /// an open one [2053,2058).
 async fn setup(tmp: &std::path::Path) -> (DevBroker, Client, String) {
     let b = DevBroker::start(Options {
+        // These tests look at other behaviours: assign at once.
+        assign_delay: std::time::Duration::ZERO,
         store: Some(tmp.to_path_buf()),
         ..Default::default()
     })

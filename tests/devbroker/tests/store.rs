@@ -66,6 +66,8 @@ fn files(dir: &Path) -> Vec<String> {
 async fn replaying_the_vectors_persists_the_same_fragments_in_every_codec() {
     let tmp = tempfile::tempdir().unwrap();
     let b = DevBroker::start(Options {
+        // These tests look at other behaviours: assign at once.
+        assign_delay: std::time::Duration::ZERO,
         store: Some(tmp.path().to_path_buf()),
         ..Default::default()
     })
@@ -190,6 +192,8 @@ async fn replaying_the_vectors_persists_the_same_fragments_in_every_codec() {
 async fn flush_persists_the_open_fragment_and_sub_stores_nest() {
     let tmp = tempfile::tempdir().unwrap();
     let b = DevBroker::start(Options {
+        // These tests look at other behaviours: assign at once.
+        assign_delay: std::time::Duration::ZERO,
         store: Some(tmp.path().to_path_buf()),
         ..Default::default()
     })

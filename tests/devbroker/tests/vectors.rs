@@ -115,6 +115,8 @@ async fn replay(c: &mut Client, codec: &str) -> (String, Vec<u8>) {
 async fn start() -> (DevBroker, Client, tempfile::TempDir) {
     let tmp = tempfile::tempdir().unwrap();
     let b = DevBroker::start(Options {
+        // These tests look at other behaviours: assign at once.
+        assign_delay: std::time::Duration::ZERO,
         store: Some(tmp.path().to_path_buf()),
         ..Default::default()
     })

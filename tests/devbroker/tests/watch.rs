@@ -98,6 +98,8 @@ async fn list_watch_sends_a_snapshot_per_change() {
 async fn begin_mod_time_skips_older_persisted_fragments() {
     let tmp = tempfile::tempdir().unwrap();
     let b = DevBroker::start(Options {
+        // These tests look at other behaviours: assign at once.
+        assign_delay: std::time::Duration::ZERO,
         store: Some(tmp.path().to_path_buf()),
         ..Default::default()
     })
