@@ -75,8 +75,11 @@ static int broker_start(struct broker *b, const char *bin) {
         close(fds[1]);
         close(in[0]);
         close(in[1]);
-        execl(bin, bin, "--listen", "127.0.0.1:0", "--brokers", "1", "--store", b->store,
-              (char *)NULL);
+        {   /* GAZETTE_TEST_DEVBROKER_VERSION picks the broker release to imitate. */
+            const char *version = getenv("GAZETTE_TEST_DEVBROKER_VERSION");
+            execl(bin, bin, "--listen", "127.0.0.1:0", "--brokers", "1", "--store", b->store,
+                  "--version", version && *version ? version : "current", (char *)NULL);
+        }
         _exit(127);
     }
     close(fds[1]);
