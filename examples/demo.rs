@@ -75,6 +75,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .and_then(|h| h.etcd)
         .map_or(0, |e| e.revision);
     println!("applied:  {journal} at revision {revision}");
+    // A broker assigns a new journal a moment later (~100 ms); an Appender
+    // or Reader opened before that would fail with NO_JOURNAL_PRIMARY_BROKER.
+    gazette::client::await_assignment(&client, &journal, std::time::Duration::from_secs(10))
+        .await?;
 
     // Append: each Appender is one atomic transaction, committed on close.
     let mut written = Vec::new();

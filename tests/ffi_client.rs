@@ -10,6 +10,7 @@ use std::time::Duration;
 use gazette::ffi::append::gazette_append;
 use gazette::ffi::appender::*;
 use gazette::ffi::apply::*;
+use gazette::ffi::assignment::gazette_client_await_assignment;
 use gazette::ffi::client::*;
 use gazette::ffi::config::*;
 use gazette::ffi::error::*;
@@ -51,6 +52,7 @@ fn fixture() -> Fixture {
             let broker = rt
                 .block_on(DevBroker::start(Options {
                     store: Some(store.path().to_path_buf()),
+                    version: broker_version(),
                     ..Options::default()
                 }))
                 .unwrap();
@@ -72,6 +74,19 @@ fn fixture() -> Fixture {
         client,
         _store: store,
     }
+}
+
+/// The broker version under test: `GAZETTE_TEST_DEVBROKER_VERSION` for the
+/// dev broker, `GAZETTE_TEST_BROKER_VERSION` for a real one (default current).
+fn broker_version() -> gazette_devbroker::Version {
+    let var = match std::env::var("GAZETTE_TEST_BROKER") {
+        Ok(ep) if !ep.is_empty() => "GAZETTE_TEST_BROKER_VERSION",
+        _ => "GAZETTE_TEST_DEVBROKER_VERSION",
+    };
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_default()
 }
 
 /// The dev broker for fault injection, or None (having said why) against a
@@ -155,6 +170,10 @@ fn create(client: *mut gazette_client, name: &str, labels: &[(&str, &str)]) -> i
     assert_eq!(st, S::Ok, "{msg}");
     gazette_apply_request_free(req);
     assert!(rev > 0);
+    // Brokers assign a new journal a moment after Apply.
+    let (st, msg) =
+        with_err(|e| gazette_client_await_assignment(client, p(name), name.len(), 30_000, e));
+    assert_eq!(st, S::Ok, "{msg}");
     rev
 }
 
@@ -166,10 +185,15 @@ fn apply_list_get_and_select() {
     create(f.client, &a, &[("topic", "one")]);
     create(f.client, &b, &[("topic", "two")]);
 
-    let sel = format!(
-        "topic in (one, two), name:prefix={}",
-        &a[..a.rfind('/').unwrap() + 1]
-    );
+    // `name:prefix=` selectors are v0.100+; older brokers match name
+    // prefixes with the `prefix` meta-label.
+    let dir = &a[..a.rfind('/').unwrap() + 1];
+    let sel = if broker_version() >= gazette_devbroker::Version::Current {
+        format!("topic in (one, two), name:prefix={dir}")
+    } else {
+        eprintln!("note: broker older than v0.100: selecting with prefix= instead of name:prefix=");
+        format!("topic in (one, two), prefix={dir}")
+    };
     let mut list = null_mut();
     let (st, msg) =
         with_err(|e| gazette_list_journals(f.client, p(&sel), sel.len(), 10_000, &mut list, e));
@@ -409,7 +433,8 @@ fn broker_statuses_and_caller_errors() {
         )
     });
     assert_eq!(st, S::JournalNotFound);
-    assert_eq!(msg, "JOURNAL_NOT_FOUND");
+    // A broker status names the journal it concerns.
+    assert_eq!(msg, format!("JOURNAL_NOT_FOUND: journal {missing}"));
 
     let bad = "/bad//name";
     let (st, _) = with_err(|e| {

@@ -162,16 +162,19 @@ pub extern "C" fn gazette_append(
         let name = unsafe { str_in(journal, journal_len, "journal") }?;
         let content = unsafe { bytes_in(data, data_len, "data") }?;
         check_journal_name(&name)?;
-        let request = request_for(name, opts);
+        let request = request_for(name.clone(), opts);
         let c = shared.client.clone();
-        let resp = shared.call(timeout_ms, async move {
-            let sources: Vec<&dyn crate::client::append::ContentSource> = if content.is_empty() {
-                Vec::new()
-            } else {
-                vec![&content]
-            };
-            Ok(append(&c, request, &sources).await?)
-        })?;
+        let resp = shared
+            .call(timeout_ms, async move {
+                let sources: Vec<&dyn crate::client::append::ContentSource> = if content.is_empty()
+                {
+                    Vec::new()
+                } else {
+                    vec![&content]
+                };
+                Ok(append(&c, request, &sources).await?)
+            })
+            .map_err(|e| e.for_journal(&name))?;
         write_commit(&resp, begin, end);
         Ok(gazette_status::Ok)
     })

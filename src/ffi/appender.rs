@@ -66,11 +66,12 @@ impl gazette_appender {
     {
         self.shared.check()?;
         let app = self.take_open()?;
+        let journal = app.request.journal.clone();
         let fut = op(app);
         match self.shared.call(timeout_ms, async move { Ok(fut.await) }) {
             Ok((app, result)) => {
                 self.state = State::Open(app);
-                result
+                result.map_err(|e| e.for_journal(&journal))
             }
             Err(e) => {
                 self.state = State::Lost(format!(

@@ -43,6 +43,16 @@ pub struct FfiError {
 }
 
 impl FfiError {
+    /// Names the journal in a broker status's message ("JOURNAL_NOT_FOUND:
+    /// journal a/b"), since a bare status name doesn't say what it concerns.
+    pub fn for_journal(mut self, journal: &str) -> Self {
+        let code = self.status as i32;
+        if (200..300).contains(&code) && !self.message.contains(journal) {
+            self.message = format!("{}: journal {journal}", self.message);
+        }
+        self
+    }
+
     /// An error with a status and a message.
     pub fn new(status: gazette_status, message: impl Into<String>) -> Self {
         FfiError {

@@ -46,6 +46,11 @@ pub extern "C" fn gazette_read_options_free(opts: *mut gazette_read_options) {
 
 /// Sets the journal offset the read starts at (>= 0), or -1 to start at the
 /// write head (only content appended from now on). Default 0.
+///
+/// With -1, the first read of a `gazette_reader` returns OFFSET_JUMP (the
+/// broker moved the offset from -1 to the write head): read
+/// `gazette_reader_offset` if you need it and call the read again. A
+/// `gazette_retry_reader` takes the jump by itself.
 #[no_mangle]
 pub extern "C" fn gazette_read_options_set_offset(
     opts: *mut gazette_read_options,
@@ -107,6 +112,12 @@ pub extern "C" fn gazette_read_options_set_block(
 /// and a persisted fragment is answered with its URL and read directly
 /// from its store (`file://` stores under the client's file root, see
 /// `gazette_config_set_file_root`). Default false.
+///
+/// A `gazette_reader` (one Read RPC) with `do_not_proxy` ends when it has
+/// read a persisted fragment to its end: the read returns END_OF_STREAM
+/// with `gazette_reader_offset` at the fragment's end. To go on, open a new
+/// reader at that offset, or use a `gazette_retry_reader`, which does so by
+/// itself and goes on to the next fragment.
 #[no_mangle]
 pub extern "C" fn gazette_read_options_set_do_not_proxy(
     opts: *mut gazette_read_options,

@@ -101,6 +101,8 @@ pub(crate) struct ReadCore {
     retry: bool,
     /// A metadata-only read: a metadata frame ends each read call.
     metadata_only: bool,
+    /// Named in broker-status errors.
+    journal: String,
     cancel: Box<dyn Fn() + Send + Sync>,
     state: Mutex<State>,
 }
@@ -117,6 +119,7 @@ impl ReadCore {
             shared,
             retry: matches!(source, Source::Retry(_)),
             metadata_only: request.metadata_only,
+            journal: request.journal.clone(),
             cancel,
             state: Mutex::new(State {
                 source: Some(source),
@@ -201,7 +204,7 @@ impl ReadCore {
                 Ok(ReadStep::Frame) => continue,
                 Ok(ReadStep::Eof) => return Ok(Got::Flow(gazette_status::EndOfStream)),
                 Err(Error::OffsetJump) => return Ok(Got::Flow(gazette_status::OffsetJump)),
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(FfiError::from(e).for_journal(&self.journal)),
             }
         }
     }
