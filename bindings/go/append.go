@@ -80,7 +80,7 @@ func (cl *Client) NewAppender(ctx context.Context, journal string, opts *AppendO
 	if err := takeErr(C.gazette_appender_new(cl.c, j, jn, o, &out, &e), e); err != nil {
 		return nil, err
 	}
-	track()
+	track(kindAppender)
 	a := &Appender{a: out, cl: cl, ctx: ctx}
 	runtime.SetFinalizer(a, (*Appender).free)
 	return a, nil
@@ -90,7 +90,7 @@ func (a *Appender) free() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.a != nil {
-		untrack()
+		untrack(kindAppender)
 		C.gazette_appender_free(a.a) // frees an open transaction by rolling it back
 		a.a = nil
 	}
@@ -122,7 +122,7 @@ func (a *Appender) Close() error {
 	var e *C.gazette_error
 	err := takeErr(C.gazette_appender_close(a.a, deadlineMs(a.ctx), &b, &en, &e), e)
 	a.Begin, a.End = int64(b), int64(en)
-	untrack()
+	untrack(kindAppender)
 	C.gazette_appender_free(a.a)
 	a.a = nil
 	return err
@@ -137,7 +137,7 @@ func (a *Appender) Abort() error {
 	}
 	var e *C.gazette_error
 	err := takeErr(C.gazette_appender_abort(a.a, deadlineMs(a.ctx), &e), e)
-	untrack()
+	untrack(kindAppender)
 	C.gazette_appender_free(a.a)
 	a.a = nil
 	return err

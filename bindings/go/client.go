@@ -104,7 +104,7 @@ func NewClient(cfg Config) (*Client, error) {
 		C.gazette_client_free(out)
 		return nil, err
 	}
-	track()
+	track(kindClient)
 	cl := &Client{c: out, q: q}
 	runtime.SetFinalizer(cl, func(cl *Client) { cl.release() })
 	return cl, nil
@@ -113,7 +113,7 @@ func NewClient(cfg Config) (*Client, error) {
 func (cl *Client) release() {
 	cl.close.Do(func() {
 		cl.q.stop()
-		untrack()
+		untrack(kindClient)
 		C.gazette_client_free(cl.c)
 	})
 }
@@ -126,7 +126,7 @@ func (cl *Client) Close(ctx context.Context) error {
 		var e *C.gazette_error
 		err = takeErr(C.gazette_client_close(cl.c, deadlineMs(ctx), &e), e)
 		cl.q.stop()
-		untrack()
+		untrack(kindClient)
 		C.gazette_client_free(cl.c)
 		runtime.SetFinalizer(cl, nil)
 	})

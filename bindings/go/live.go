@@ -2,12 +2,26 @@ package gazette
 
 import "sync/atomic"
 
-// live counts native handles this package holds and has not freed yet, so
-// tests can see finalizers reclaim handles dropped without Close.
-var live int64
+// Counts of native handles this package holds and has not freed yet, per
+// kind, so tests can see finalizers reclaim handles dropped without Close.
+type kind int
 
-func track()   { atomic.AddInt64(&live, 1) }
-func untrack() { atomic.AddInt64(&live, -1) }
+const (
+	kindClient kind = iota
+	kindReader
+	kindAppender
+	kindFuture
+	kinds
+)
 
-// LiveHandles is the number of native handles not yet freed (for tests and leak checks).
-func LiveHandles() int64 { return atomic.LoadInt64(&live) }
+var live [kinds]int64
+
+func track(k kind)   { atomic.AddInt64(&live[k], 1) }
+func untrack(k kind) { atomic.AddInt64(&live[k], -1) }
+
+// LiveHandles is the number of clients, readers and appenders not yet freed
+// (append futures are left out: they live until collected). For tests and
+// leak checks.
+func LiveHandles() int64 {
+	return atomic.LoadInt64(&live[kindClient]) + atomic.LoadInt64(&live[kindReader]) + atomic.LoadInt64(&live[kindAppender])
+}

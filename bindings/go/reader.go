@@ -78,7 +78,7 @@ func (cl *Client) openReader(ctx context.Context, journal string, opts *ReadOpti
 	if err := takeErr(s, e); err != nil {
 		return nil, err
 	}
-	track()
+	track(kindReader)
 	return rd, nil
 }
 
@@ -91,7 +91,7 @@ func (rd *reader) free() {
 	if rd.closed() {
 		return
 	}
-	untrack()
+	untrack(kindReader)
 	if rd.retry {
 		C.gazette_retry_reader_free(rd.rr)
 		rd.rr = nil

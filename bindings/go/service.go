@@ -150,8 +150,8 @@ type Future struct {
 
 func newFuture(f *C.gazette_append_future, q *queue) (*Future, error) {
 	fu := &Future{f: f, done: make(chan struct{})}
-	track()
-	runtime.SetFinalizer(fu, func(fu *Future) { untrack(); C.gazette_append_future_free(fu.f) })
+	track(kindFuture)
+	runtime.SetFinalizer(fu, func(fu *Future) { untrack(kindFuture); C.gazette_append_future_free(fu.f) })
 	if err := q.attach(fu); err != nil {
 		return nil, err
 	}
