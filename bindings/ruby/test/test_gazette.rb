@@ -1,6 +1,7 @@
 # frozen_string_literal: true
 
 require_relative "helper"
+require "timeout"
 
 class TestGazette < Minitest::Test
   include JournalHelper
@@ -97,6 +98,15 @@ class TestGazette < Minitest::Test
 
   # Readers and open transactions dropped without close are freed by
   # their finalizers; a dropped transaction is rolled back.
+  # Timeout.timeout interrupts a read that would wait forever, between slices.
+  def test_timeout_interrupts_blocking_read
+    j = new_journal
+    reader = client.reader(j)
+    assert_raises(Timeout::Error) { Timeout.timeout(0.2) { reader.read(10) } }
+    # A read with its own timeout raises the binding's TimeoutError.
+    assert_raises(Gazette::TimeoutError) { client.reader(j).next_chunk(timeout: 0.1) }
+  end
+
   def test_finalizers_free_dropped_handles
     j = new_journal
     client.append(j, "x")
