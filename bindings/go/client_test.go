@@ -223,4 +223,3 @@ func TestAppendService(t *testing.T) {
 		t.Fatalf("journal holds %q", got)
 	}
 }
-
