@@ -61,6 +61,8 @@ class TestGazette < Minitest::Test
     listed = client.list("topic=ruby")
     entry = listed.find { |x| x[:name] == j }
     refute_nil entry
+    assert_operator entry[:primary], :>=, 0
+    refute_empty entry[:route]
     assert_includes entry[:labels], %w[topic ruby]
     client.apply([{ delete: j, expect: entry[:mod_revision] }])
     assert_nil client.list("topic=ruby").find { |x| x[:name] == j }
@@ -96,8 +98,6 @@ class TestGazette < Minitest::Test
     assert_equal :interrupted, t.value
   end
 
-  # Readers and open transactions dropped without close are freed by
-  # their finalizers; a dropped transaction is rolled back.
   # Timeout.timeout interrupts a read that would wait forever, between slices.
   def test_timeout_interrupts_blocking_read
     j = new_journal
@@ -107,6 +107,9 @@ class TestGazette < Minitest::Test
     assert_raises(Gazette::TimeoutError) { client.reader(j).next_chunk(timeout: 0.1) }
   end
 
+  # Readers and open transactions dropped without close are freed by
+  # their finalizers; a dropped transaction is rolled back (else it would
+  # hold up the next append to the journal).
   def test_finalizers_free_dropped_handles
     j = new_journal
     client.append(j, "x")

@@ -62,18 +62,32 @@ module Gazette
     end
 
     # Journals matching a label selector ("" for all): an Array of Hashes
-    # with :name, :labels and :mod_revision.
+    # with :name, :labels, :mod_revision, :route (endpoints) and :primary
+    # (index into :route, -1 while no broker is primary).
     def list(selector = "", timeout: 30)
       s, sl = buf(selector)
       out = FFI::MemoryPointer.new(:pointer)
       check { |e| Native.gazette_list_journals(@ptr, s, sl, Call.ms(timeout), out, e) }
-      list = Call.auto(out.read_pointer, :gazette_journal_list_free)
+      Client.journals(out.read_pointer)
+    end
+
+    # A PolledList of the journals matching selector, refreshed every
+    # interval seconds in the background.
+    def polled_list(selector = "", interval: 1, timeout: 30)
+      PolledList.new(self, selector, interval, timeout)
+    end
+
+    # Takes ownership of a gazette_journal_list and returns its Hashes.
+    def self.journals(ptr) # :nodoc:
+      list = Call.auto(ptr, :gazette_journal_list_free)
       Array.new(Native.gazette_journal_list_len(list)) do |i|
         j = Native.gazette_journal_list_get(list, i)
         labels = Array.new(Native.gazette_journal_label_count(j)) do |k|
           [Native.gazette_journal_label_name(j, k), Native.gazette_journal_label_value(j, k)]
         end
-        { name: Native.gazette_journal_name(j), labels: labels, mod_revision: Native.gazette_journal_mod_revision(j) }
+        route = Array.new(Native.gazette_journal_route_len(j)) { |k| Native.gazette_journal_route_endpoint(j, k) }
+        { name: Native.gazette_journal_name(j), labels: labels, mod_revision: Native.gazette_journal_mod_revision(j),
+          route: route, primary: Native.gazette_journal_route_primary(j) }
       end
     end
 

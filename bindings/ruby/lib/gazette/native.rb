@@ -99,5 +99,12 @@ module Gazette
     fn :gazette_journal_label_count, [P], :size_t
     fn :gazette_journal_label_name, [P, :size_t], :string
     fn :gazette_journal_label_value, [P, :size_t], :string
+    fn :gazette_journal_route_len, [P], :size_t
+    fn :gazette_journal_route_endpoint, [P, :size_t], :string
+    fn :gazette_journal_route_primary, [P], :int32
+    fn :gazette_polled_list_new, [P, P, :size_t, :int32, :int32, P, P], S, blocking: true
+    fn :gazette_polled_list_get, [P, P, P], S
+    fn :gazette_polled_list_wait_update, [P, :int32, P], S, blocking: true
+    fn :gazette_polled_list_free, [P], :void
   end
 end
