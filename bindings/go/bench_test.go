@@ -21,11 +21,12 @@ func BenchmarkCgoCallStatusName(b *testing.B) {
 func BenchmarkAppend100B(b *testing.B) {
 	cl := newClient(b)
 	j := newJournal(b, cl)
+	ctx := testCtx(b) // one context: testCtx registers a cleanup per call
 	rec := bytes.Repeat([]byte("x"), 100)
 	b.SetBytes(100)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, _, err := cl.Append(testCtx(b), j, rec, nil); err != nil {
+		if _, _, err := cl.Append(ctx, j, rec, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -36,6 +37,7 @@ func BenchmarkAppend100B(b *testing.B) {
 func BenchmarkAppender4KiBWrites(b *testing.B) {
 	cl := newClient(b)
 	j := newJournal(b, cl)
+	ctx := testCtx(b) // one context: testCtx registers a cleanup per call
 	rec := bytes.Repeat([]byte("y"), 4096)
 	b.SetBytes(4096)
 	b.ResetTimer()
@@ -43,7 +45,7 @@ func BenchmarkAppender4KiBWrites(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if a == nil {
 			var err error
-			if a, err = cl.NewAppender(testCtx(b), j, nil); err != nil {
+			if a, err = cl.NewAppender(ctx, j, nil); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -69,6 +71,7 @@ func BenchmarkAppender4KiBWrites(b *testing.B) {
 func BenchmarkReadNext8MiB(b *testing.B) {
 	cl := newClient(b)
 	j := newJournal(b, cl)
+	ctx := testCtx(b) // one context: testCtx registers a cleanup per call
 	const size = 8 << 20
 	if _, _, err := cl.Append(testCtx(b), j, bytes.Repeat([]byte("z"), size), nil); err != nil {
 		b.Fatal(err)
@@ -76,7 +79,7 @@ func BenchmarkReadNext8MiB(b *testing.B) {
 	b.SetBytes(size)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r, err := cl.NewReader(testCtx(b), j, &gazette.ReadOptions{EndOffset: size, Block: true})
+		r, err := cl.NewReader(ctx, j, &gazette.ReadOptions{EndOffset: size, Block: true})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -4,7 +4,7 @@ Gem::Specification.new do |s|
   s.summary = "Ruby binding of libgazette, a client for Gazette journals"
   s.description = "Thin ffi binding over libgazette's C ABI (gazette.h): clients, readers, appenders, the AppendService, listing and applying journals."
   s.authors = ["libgazette contributors"]
-  s.license = "MIT"
+  s.license = "MIT OR Apache-2.0"
   s.files = Dir["lib/**/*.rb"] + ["README.md"]
   s.require_paths = ["lib"]
   s.required_ruby_version = ">= 2.7"
