@@ -223,3 +223,40 @@ func TestAppendService(t *testing.T) {
 		t.Fatalf("journal holds %q", got)
 	}
 }
+
+func TestSeekAndFragment(t *testing.T) {
+	cl := newClient(t)
+	ctx := testCtx(t)
+	j := newJournal(t, cl)
+	if _, _, err := cl.Append(ctx, j, []byte("0123456789"), nil); err != nil {
+		t.Fatal(err)
+	}
+	rr, err := cl.NewRetryReader(ctx, j, &gazette.ReadOptions{EndOffset: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Close()
+	b := make([]byte, 2)
+	if _, err := io.ReadFull(rr, b); err != nil || string(b) != "01" {
+		t.Fatalf("read %q %v", b, err)
+	}
+	if f, _ := rr.Fragment(); f == nil || f.Begin != 0 {
+		t.Fatalf("fragment %+v", f)
+	}
+	if off, err := rr.Seek(7, io.SeekStart); err != nil || off != 7 {
+		t.Fatalf("seek: %d %v", off, err)
+	}
+	rest, err := io.ReadAll(rr)
+	if err != nil || string(rest) != "789" {
+		t.Fatalf("after seek %q %v", rest, err)
+	}
+	if _, err := rr.Seek(-5, io.SeekCurrent); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rr.Read(b); err != nil || string(b[:n]) != "56"[:n] {
+		t.Fatalf("after relative seek %q %v", b[:n], err)
+	}
+	if err := cl.FragmentStoreHealth(ctx, "file:///", ""); err != nil {
+		t.Fatal("fragment store health:", err)
+	}
+}

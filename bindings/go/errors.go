@@ -37,6 +37,7 @@ func named(s C.gazette_status) *Error { return &Error{Status: int(s)} }
 
 // Named errors, mirroring the Go client's and the broker's statuses.
 var (
+	ErrWouldBlock                 = named(C.GAZETTE_STATUS_WOULD_BLOCK)
 	ErrTimedOut                   = named(C.GAZETTE_STATUS_TIMED_OUT)
 	ErrOffsetJump                 = named(C.GAZETTE_STATUS_OFFSET_JUMP)
 	ErrCancelled                  = named(C.GAZETTE_STATUS_CANCELLED)

@@ -8,9 +8,11 @@ import "C"
 
 import (
 	"context"
+	"errors"
 	"io"
 	"runtime"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -21,6 +23,7 @@ type ReadOptions struct {
 	Block        bool  // wait for content at the write head (otherwise ErrOffsetNotYetAvailable)
 	DoNotProxy   bool  // read fragments directly from their store where possible
 	MetadataOnly bool
+	BeginModTime time.Time // skip persisted fragments modified before it (zero: none)
 }
 
 func (o *ReadOptions) build() (*C.gazette_read_options, error) {
@@ -204,6 +207,59 @@ func (rd *reader) writeHead() int64 {
 	return int64(C.gazette_reader_write_head(rd.r))
 }
 
+// seek moves the next read to offset (io.Seeker, whence SeekStart or
+// SeekCurrent) and returns it.
+func (rd *reader) seek(offset int64, whence int) (int64, error) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if rd.closed() {
+		return 0, ErrInvalidState
+	}
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		if rd.retry {
+			offset += int64(C.gazette_retry_reader_offset(rd.rr))
+		} else {
+			offset += int64(C.gazette_reader_offset(rd.r))
+		}
+	default:
+		return 0, errors.New("gazette: Seek supports io.SeekStart and io.SeekCurrent only")
+	}
+	var e *C.gazette_error
+	var s C.gazette_status
+	if rd.retry {
+		// Resumable: TIMED_OUT leaves everything as it was, so wait in slices.
+		err := rd.wait(func(ms C.int32_t, e **C.gazette_error) C.gazette_status {
+			return C.gazette_retry_reader_seek(rd.rr, C.int64_t(offset), ms, e)
+		})
+		return offset, err
+	}
+	s = C.gazette_reader_seek(rd.r, C.int64_t(offset), deadlineMs(rd.ctx), &e)
+	return offset, takeErr(s, e)
+}
+
+// fragment describes the fragment the reader is in (nil before any) and its URL.
+func (rd *reader) fragment() (*Fragment, string) {
+	rd.mu.Lock()
+	defer rd.mu.Unlock()
+	if rd.closed() {
+		return nil, ""
+	}
+	var f *C.gazette_fragment
+	var url string
+	if rd.retry {
+		f, url = C.gazette_retry_reader_fragment(rd.rr), gostr(C.gazette_retry_reader_fragment_url(rd.rr))
+	} else {
+		f, url = C.gazette_reader_fragment(rd.r), gostr(C.gazette_reader_fragment_url(rd.r))
+	}
+	if f == nil {
+		return nil, url
+	}
+	out := fragmentFrom(f)
+	return &out, url
+}
+
 // Reader reads a journal through one Read RPC (io.Reader). Read returns
 // io.EOF at the end of the stream and ErrOffsetJump when the broker skipped
 // ahead (reading may go on). ctx (given at creation) bounds every call and
@@ -251,6 +307,13 @@ func (r *Reader) WriteHead() int64 { return r.writeHead() }
 // Cancel ends a read in flight from another goroutine (it returns ErrCancelled).
 func (r *Reader) Cancel() { r.cancel() }
 
+// Seek moves within bytes already received (or forward within a fragment
+// read directly); elsewhere it returns ErrSeekRequiresNewReader.
+func (r *Reader) Seek(offset int64, whence int) (int64, error) { return r.seek(offset, whence) }
+
+// Fragment is the fragment being read (nil before the first) and its URL.
+func (r *Reader) Fragment() (*Fragment, string) { return r.fragment() }
+
 // Close frees the reader.
 func (r *Reader) Close() error { r.free(); runtime.SetFinalizer(r, nil); return nil }
 
@@ -268,6 +331,13 @@ func (r *RetryReader) WriteHead() int64 { return r.writeHead() }
 
 // Cancel ends a read in flight from another goroutine.
 func (r *RetryReader) Cancel() { r.cancel() }
+
+// Seek moves the next read anywhere in the journal (restarting the RPC if
+// needed, which also clears a Cancel).
+func (r *RetryReader) Seek(offset int64, whence int) (int64, error) { return r.seek(offset, whence) }
+
+// Fragment is the fragment being read (nil before the first) and its URL.
+func (r *RetryReader) Fragment() (*Fragment, string) { return r.fragment() }
 
 // Close frees the reader.
 func (r *RetryReader) Close() error { r.free(); runtime.SetFinalizer(r, nil); return nil }

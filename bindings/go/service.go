@@ -163,8 +163,8 @@ func (f *Future) complete() { f.once.Do(func() { close(f.done) }) }
 // Done is closed once the append completed (successfully or not).
 func (f *Future) Done() <-chan struct{} { return f.done }
 
-// Err is nil after success, the failure after Done closed, and ErrTimedOut
-// (WOULD_BLOCK) while pending.
+// Err is nil after success, the failure after Done closed, and
+// ErrWouldBlock while still pending.
 func (f *Future) Err() error {
 	s := C.gazette_append_future_status(f.f)
 	defer runtime.KeepAlive(f)
@@ -172,7 +172,7 @@ func (f *Future) Err() error {
 	case C.GAZETTE_STATUS_OK:
 		return nil
 	case C.GAZETTE_STATUS_WOULD_BLOCK:
-		return &Error{Status: int(s), Message: "append still pending"}
+		return ErrWouldBlock
 	}
 	err := &Error{Status: int(s)}
 	if e := C.gazette_append_future_error(f.f); e != nil {
