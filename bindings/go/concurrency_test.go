@@ -170,3 +170,71 @@ func TestFinalizersReclaimUnclosedHandles(t *testing.T) {
 		t.Fatalf("append after finalizers: [%d,%d) %v", b, e, err)
 	}
 }
+
+// Goroutines share one AppendService; every future's Done closes through
+// the client's single poller goroutine.
+func TestConcurrentAsyncAppends(t *testing.T) {
+	cl := newClient(t)
+	ctx := testCtx(t)
+	journals := []string{newJournal(t, cl), newJournal(t, cl)}
+	svc, err := cl.NewAppendService()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, records = 8, 50
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := 0; w < workers; w++ {
+		w := w
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var fs []*gazette.Future
+			for k := 0; k < records; k++ {
+				aa, err := svc.StartAppend(ctx, journals[(w+k)%2], nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				fmt.Fprintf(aa, "%d-%d\n", w, k)
+				f, err := aa.Release()
+				if err != nil {
+					errs <- err
+					return
+				}
+				fs = append(fs, f)
+			}
+			for _, f := range fs {
+				if err := f.Wait(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if err := svc.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lines := 0
+	for _, j := range journals {
+		got, err := cl.GetJournal(ctx, j)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := cl.NewReader(ctx, got.Name, &gazette.ReadOptions{})
+		b, err := io.ReadAll(r)
+		r.Close()
+		if err != nil && !errors.Is(err, gazette.ErrOffsetNotYetAvailable) {
+			t.Fatal(err)
+		}
+		lines += bytes.Count(b, []byte("\n"))
+	}
+	if lines != workers*records {
+		t.Fatalf("%d records in the journals, want %d", lines, workers*records)
+	}
+}
