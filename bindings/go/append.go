@@ -36,22 +36,38 @@ func (o *AppendOptions) build() (*C.gazette_append_options, error) {
 }
 
 // Append writes data to journal as one transaction, retrying transient
-// failures, and returns the committed [begin, end) offsets.
+// failures, and returns the committed [begin, end) offsets. It returns
+// when ctx ends (see detached: the append may still commit then).
 func (cl *Client) Append(ctx context.Context, journal string, data []byte, opts *AppendOptions) (begin, end int64, err error) {
+	if err := ctx.Err(); err != nil {
+		return 0, 0, err
+	}
 	o, err := opts.build()
 	if err != nil {
 		return 0, 0, err
 	}
-	defer C.gazette_append_options_free(o)
 	j, jn := cstr(journal)
-	defer C.free(unsafe.Pointer(j))
-	var b, en C.int64_t
-	var e *C.gazette_error
-	// An append is not resumable after a timeout, so it gets the whole deadline.
-	err = takeErr(C.gazette_append(cl.c, j, jn, cbytes(data), C.size_t(len(data)), o, deadlineMs(ctx), &b, &en, &e), e)
-	runtime.KeepAlive(cl)
-	runtime.KeepAlive(data)
-	return int64(b), int64(en), err
+	// A call that may outlive this function reads a C copy of data.
+	owned := ctx.Done() != nil && len(data) > 0
+	p := cbytes(data)
+	if owned {
+		p = (*C.uint8_t)(C.CBytes(data))
+	}
+	ms := deadlineMs(ctx) // not resumable after a timeout: the whole deadline
+	r, err := detached(ctx, func() ([2]int64, error) {
+		defer C.gazette_append_options_free(o)
+		defer C.free(unsafe.Pointer(j))
+		if owned {
+			defer C.free(unsafe.Pointer(p))
+		}
+		var b, en C.int64_t
+		var e *C.gazette_error
+		err := takeErr(C.gazette_append(cl.c, j, jn, p, C.size_t(len(data)), o, ms, &b, &en, &e), e)
+		runtime.KeepAlive(cl)
+		runtime.KeepAlive(data)
+		return [2]int64{int64(b), int64(en)}, err
+	})
+	return r[0], r[1], err
 }
 
 // Appender is one streamed append transaction: Write streams bytes, Close

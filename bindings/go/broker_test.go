@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ var (
 	endpoint  string
 	fileRoot  string
 	journalNo int64
+	control   func(cmd string) (string, error) // nil against a real broker
 )
 
 func TestMain(m *testing.M) {
@@ -53,7 +56,8 @@ func run(m *testing.M) int {
 	}
 	defer cmd.Wait()
 	defer stdin.Close()
-	line, err := bufio.NewReader(stdout).ReadBytes('\n')
+	out := bufio.NewReader(stdout)
+	line, err := out.ReadBytes('\n')
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "dev broker did not start:", err)
 		return 1
@@ -67,7 +71,19 @@ func run(m *testing.M) int {
 		return 1
 	}
 	endpoint, fileRoot = ready.Endpoints[0], ready.Store
-	go io.Copy(io.Discard, stdout)
+	var mu sync.Mutex
+	control = func(cmd string) (string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if _, err := io.WriteString(stdin, cmd+"\n"); err != nil {
+			return "", err
+		}
+		reply, err := out.ReadString('\n')
+		if err == nil && !strings.HasPrefix(reply, "ok") {
+			err = fmt.Errorf("dev broker: %s: %s", cmd, reply)
+		}
+		return reply, err
+	}
 	return m.Run()
 }
 
@@ -121,5 +137,17 @@ func newJournal(t testing.TB, cl *gazette.Client) string {
 		if err := pl.WaitUpdate(ctx); err != nil {
 			t.Fatal("waiting for the journal's assignment:", err)
 		}
+	}
+}
+
+// devControl sends a fault-injection command to the dev broker, skipping
+// the test against a real broker.
+func devControl(t testing.TB, cmd string) {
+	t.Helper()
+	if control == nil {
+		t.Skip("needs the dev broker's fault injection (GAZETTE_TEST_BROKER is set)")
+	}
+	if _, err := control(cmd); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -238,3 +238,27 @@ func TestConcurrentAsyncAppends(t *testing.T) {
 		t.Fatalf("%d records in the journals, want %d", lines, workers*records)
 	}
 }
+
+// An Append held up by the broker returns when its context is cancelled
+// (the C call has no cancel; it finishes on its own goroutine).
+func TestBlockedAppendCancelledByContext(t *testing.T) {
+	cl := newClient(t)
+	j := newJournal(t, cl)
+	devControl(t, "delay append 600000")
+	t.Cleanup(func() { devControl(t, "clear_faults") })
+	before, _ := cl.Stat("append_rpcs")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, _, err := cl.Append(ctx, j, []byte("held up"), nil)
+		done <- err
+	}()
+	// Cancel only once the RPC is in flight (the counter counts started RPCs).
+	for n := before; n == before; n, _ = cl.Stat("append_rpcs") {
+		runtime.Gosched()
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+}

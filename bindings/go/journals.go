@@ -126,8 +126,11 @@ type Change struct {
 // Apply applies changes as one transaction (batchSize 0) or in batches and
 // returns the broker's revision.
 func (cl *Client) Apply(ctx context.Context, changes []Change, batchSize int) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
 	req := C.gazette_apply_request_new()
-	defer C.gazette_apply_request_free(req)
+	defer func() { C.gazette_apply_request_free(req) }() // NULL once handed on
 	for _, ch := range changes {
 		var e *C.gazette_error
 		var s C.gazette_status
@@ -147,11 +150,16 @@ func (cl *Client) Apply(ctx context.Context, changes []Change, batchSize int) (i
 			return 0, err
 		}
 	}
-	var rev C.int64_t
-	var e *C.gazette_error
-	err := takeErr(C.gazette_apply(cl.c, req, C.size_t(batchSize), deadlineMs(ctx), &rev, &e), e)
-	runtime.KeepAlive(cl)
-	return int64(rev), err
+	ms := deadlineMs(ctx)
+	apply, req := req, nil // the call below owns and frees it
+	return detached(ctx, func() (int64, error) {
+		defer C.gazette_apply_request_free(apply)
+		var rev C.int64_t
+		var e *C.gazette_error
+		err := takeErr(C.gazette_apply(cl.c, apply, C.size_t(batchSize), ms, &rev, &e), e)
+		runtime.KeepAlive(cl)
+		return int64(rev), err
+	})
 }
 
 func journalFrom(j *C.gazette_journal) Journal {
@@ -189,28 +197,44 @@ func journalsFrom(l *C.gazette_journal_list) []Journal {
 // ListJournals lists the journals matching a label selector ("" for all,
 // e.g. "app=demo,name:prefix=logs/").
 func (cl *Client) ListJournals(ctx context.Context, selector string) ([]Journal, error) {
-	s, sl := cstr(selector)
-	defer C.free(unsafe.Pointer(s))
-	var l *C.gazette_journal_list
-	var e *C.gazette_error
-	if err := takeErr(C.gazette_list_journals(cl.c, s, sl, deadlineMs(ctx), &l, &e), e); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return journalsFrom(l), nil
+	ms := deadlineMs(ctx)
+	return detached(ctx, func() ([]Journal, error) {
+		s, sl := cstr(selector)
+		defer C.free(unsafe.Pointer(s))
+		var l *C.gazette_journal_list
+		var e *C.gazette_error
+		err := takeErr(C.gazette_list_journals(cl.c, s, sl, ms, &l, &e), e)
+		runtime.KeepAlive(cl)
+		if err != nil {
+			return nil, err
+		}
+		return journalsFrom(l), nil
+	})
 }
 
 // GetJournal returns one journal (ErrJournalDoesNotExist when absent).
 func (cl *Client) GetJournal(ctx context.Context, name string) (*Journal, error) {
-	n, nl := cstr(name)
-	defer C.free(unsafe.Pointer(n))
-	var j *C.gazette_journal
-	var e *C.gazette_error
-	if err := takeErr(C.gazette_get_journal(cl.c, n, nl, deadlineMs(ctx), &j, &e), e); err != nil {
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	defer C.gazette_journal_free(j)
-	out := journalFrom(j)
-	return &out, nil
+	ms := deadlineMs(ctx)
+	return detached(ctx, func() (*Journal, error) {
+		n, nl := cstr(name)
+		defer C.free(unsafe.Pointer(n))
+		var j *C.gazette_journal
+		var e *C.gazette_error
+		err := takeErr(C.gazette_get_journal(cl.c, n, nl, ms, &j, &e), e)
+		runtime.KeepAlive(cl)
+		if err != nil {
+			return nil, err
+		}
+		defer C.gazette_journal_free(j)
+		out := journalFrom(j)
+		return &out, nil
+	})
 }
 
 // Fragment is one fragment of a journal.
@@ -237,8 +261,9 @@ func fragmentFrom(f *C.gazette_fragment) Fragment {
 
 // ListFragments lists journal's fragments modified in [begin, end) (zero: unbounded).
 func (cl *Client) ListFragments(ctx context.Context, journal string, begin, end time.Time) ([]Fragment, error) {
-	j, jl := cstr(journal)
-	defer C.free(unsafe.Pointer(j))
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var b, en int64
 	if !begin.IsZero() {
 		b = begin.Unix()
@@ -246,18 +271,25 @@ func (cl *Client) ListFragments(ctx context.Context, journal string, begin, end 
 	if !end.IsZero() {
 		en = end.Unix()
 	}
-	var l *C.gazette_fragment_list
-	var e *C.gazette_error
-	if err := takeErr(C.gazette_list_fragments(cl.c, j, jl, C.int64_t(b), C.int64_t(en), deadlineMs(ctx), &l, &e), e); err != nil {
-		return nil, err
-	}
-	defer C.gazette_fragment_list_free(l)
-	n := C.gazette_fragment_list_len(l)
-	out := make([]Fragment, 0, int(n))
-	for i := C.size_t(0); i < n; i++ {
-		out = append(out, fragmentFrom(C.gazette_fragment_list_get(l, i)))
-	}
-	return out, nil
+	ms := deadlineMs(ctx)
+	return detached(ctx, func() ([]Fragment, error) {
+		j, jl := cstr(journal)
+		defer C.free(unsafe.Pointer(j))
+		var l *C.gazette_fragment_list
+		var e *C.gazette_error
+		err := takeErr(C.gazette_list_fragments(cl.c, j, jl, C.int64_t(b), C.int64_t(en), ms, &l, &e), e)
+		runtime.KeepAlive(cl)
+		if err != nil {
+			return nil, err
+		}
+		defer C.gazette_fragment_list_free(l)
+		n := C.gazette_fragment_list_len(l)
+		out := make([]Fragment, 0, int(n))
+		for i := C.size_t(0); i < n; i++ {
+			out = append(out, fragmentFrom(C.gazette_fragment_list_get(l, i)))
+		}
+		return out, nil
+	})
 }
 
 // FragmentStoreHealth checks a fragment store through the brokers.
