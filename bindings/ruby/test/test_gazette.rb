@@ -18,6 +18,7 @@ class TestGazette < Minitest::Test
     chunks = client.reader(j, end_offset: 11, retrying: false).to_a
     assert_equal "hello world", chunks.join
     r = client.reader(j, end_offset: 11)
+    assert_equal "", r.read(0)
     assert_equal "hel", r.read(3)
     assert_equal "lo world", r.read
     assert_nil r.read(1)

@@ -61,6 +61,7 @@ module Gazette
         return out
       end
       return nil if @eof
+      return +"".b if length.zero?
 
       buf = FFI::MemoryPointer.new(:uint8, length)
       n = FFI::MemoryPointer.new(:size_t)
