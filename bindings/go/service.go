@@ -122,7 +122,7 @@ func (a *AsyncAppend) Release() (*Future, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFuture(out, a.s.cl.q)
+	return newFuture(out, a.s.cl)
 }
 
 // PendingExcept returns the futures of every append in flight to journals
@@ -146,13 +146,14 @@ type Future struct {
 	f    *C.gazette_append_future
 	done chan struct{}
 	once sync.Once
+	cl   *Client // its poller closes done: keep it from being finalized first
 }
 
-func newFuture(f *C.gazette_append_future, q *queue) (*Future, error) {
-	fu := &Future{f: f, done: make(chan struct{})}
+func newFuture(f *C.gazette_append_future, cl *Client) (*Future, error) {
+	fu := &Future{f: f, done: make(chan struct{}), cl: cl}
 	track(kindFuture)
 	runtime.SetFinalizer(fu, func(fu *Future) { untrack(kindFuture); C.gazette_append_future_free(fu.f) })
-	if err := q.attach(fu); err != nil {
+	if err := cl.q.attach(fu); err != nil {
 		return nil, err
 	}
 	return fu, nil
