@@ -1,0 +1,145 @@
+package gazette
+
+/*
+#include <stdlib.h>
+#include <gazette.h>
+*/
+import "C"
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+	"unsafe"
+)
+
+// Config configures a Client. Only Endpoints is required.
+type Config struct {
+	Endpoints      []string // broker URLs, e.g. "http://127.0.0.1:8080"
+	Zone           string   // this client's zone: reads prefer brokers in it
+	ConnectTimeout time.Duration
+	RequestTimeout time.Duration
+	BearerToken    string
+	FileRoot       string // directory behind file:/// fragment stores, for direct reads
+	WorkerThreads  int
+}
+
+// Client is a connection to a Gazette broker cluster. Safe for concurrent use.
+// Close it when done; an unclosed Client is freed by its finalizer.
+type Client struct {
+	c     *C.gazette_client
+	q     *queue
+	close sync.Once
+}
+
+func (cfg *Config) build() (*C.gazette_config, error) {
+	c := C.gazette_config_new()
+	ok := false
+	defer func() {
+		if !ok {
+			C.gazette_config_free(c)
+		}
+	}()
+	var e *C.gazette_error
+	set := func(s C.gazette_status) error { return takeErr(s, e) }
+	str := func(f func(*C.char, C.size_t) C.gazette_status, v string) error {
+		p, n := cstr(v)
+		defer C.free(unsafe.Pointer(p))
+		return set(f(p, n))
+	}
+	for _, ep := range cfg.Endpoints {
+		if err := str(func(p *C.char, n C.size_t) C.gazette_status { return C.gazette_config_add_endpoint(c, p, n, &e) }, ep); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Zone != "" {
+		if err := str(func(p *C.char, n C.size_t) C.gazette_status { return C.gazette_config_set_zone(c, p, n, &e) }, cfg.Zone); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.BearerToken != "" {
+		if err := str(func(p *C.char, n C.size_t) C.gazette_status { return C.gazette_config_set_bearer_token(c, p, n, &e) }, cfg.BearerToken); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.FileRoot != "" {
+		if err := str(func(p *C.char, n C.size_t) C.gazette_status { return C.gazette_config_set_file_root(c, p, n, &e) }, cfg.FileRoot); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.ConnectTimeout > 0 {
+		if err := set(C.gazette_config_set_connect_timeout_ms(c, C.int64_t(cfg.ConnectTimeout/time.Millisecond), &e)); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.RequestTimeout > 0 {
+		if err := set(C.gazette_config_set_request_timeout_ms(c, C.int64_t(cfg.RequestTimeout/time.Millisecond), &e)); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.WorkerThreads > 0 {
+		if err := set(C.gazette_config_set_worker_threads(c, C.size_t(cfg.WorkerThreads), &e)); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return c, nil
+}
+
+// NewClient connects lazily to cfg's brokers.
+func NewClient(cfg Config) (*Client, error) {
+	c, err := cfg.build()
+	if err != nil {
+		return nil, err
+	}
+	defer C.gazette_config_free(c)
+	var out *C.gazette_client
+	var e *C.gazette_error
+	if err := takeErr(C.gazette_client_new(c, &out, &e), e); err != nil {
+		return nil, err
+	}
+	q, err := newQueue()
+	if err != nil {
+		C.gazette_client_free(out)
+		return nil, err
+	}
+	track(kindClient)
+	cl := &Client{c: out, q: q}
+	runtime.SetFinalizer(cl, func(cl *Client) { cl.release() })
+	return cl, nil
+}
+
+func (cl *Client) release() {
+	cl.close.Do(func() {
+		cl.q.stop()
+		untrack(kindClient)
+		C.gazette_client_free(cl.c)
+	})
+}
+
+// Close waits (under ctx) for the client's work to wind down and frees it.
+// Children (readers, appenders, ...) report ErrClosed afterwards.
+func (cl *Client) Close(ctx context.Context) error {
+	var err error
+	cl.close.Do(func() {
+		var e *C.gazette_error
+		err = takeErr(C.gazette_client_close(cl.c, deadlineMs(ctx), &e), e)
+		cl.q.stop()
+		untrack(kindClient)
+		C.gazette_client_free(cl.c)
+		runtime.SetFinalizer(cl, nil)
+	})
+	return err
+}
+
+// Stat returns the client counter of the given name (see gazette_client_stat).
+func (cl *Client) Stat(name string) (uint64, error) {
+	p, n := cstr(name)
+	defer C.free(unsafe.Pointer(p))
+	var v C.uint64_t
+	var e *C.gazette_error
+	err := takeErr(C.gazette_client_stat(cl.c, p, n, &v, &e), e)
+	runtime.KeepAlive(cl)
+	return uint64(v), err
+}

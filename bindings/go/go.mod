@@ -1,0 +1,3 @@
+module libgazette.dev/gazette
+
+go 1.19

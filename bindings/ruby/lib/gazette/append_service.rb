@@ -1,0 +1,74 @@
+# frozen_string_literal: true
+
+module Gazette
+  # Batches many small appends per journal into few RPCs (see the
+  # AppendService of gazette.h).
+  #
+  #   svc = client.append_service
+  #   f = svc.append("logs/a", "record\n")
+  #   f.wait(5)
+  class AppendService
+    include Call
+
+    def initialize(client)
+      @client = client
+      out = FFI::MemoryPointer.new(:pointer)
+      check { |e| Native.gazette_append_service_new(client.ptr, nil, out, e) }
+      @ptr = Call.auto(out.read_pointer, :gazette_append_service_free)
+    end
+
+    # Queues data for journal and returns its batch's Future.
+    def append(journal, data, timeout: 30)
+      j, jl = buf(journal)
+      out = FFI::MemoryPointer.new(:pointer)
+      check { |e| Native.gazette_append_service_start(@ptr, j, jl, nil, nil, Call.ms(timeout), out, e) }
+      aa = out.read_pointer
+      begin
+        d, dl = buf(data)
+        check { |e| Native.gazette_async_append_write(aa, d, dl, e) }
+      rescue StandardError
+        Native.gazette_async_append_release(aa, nil, nil) # rolls back this caller's bytes
+        raise
+      end
+      fut = FFI::MemoryPointer.new(:pointer)
+      check { |e| Native.gazette_async_append_release(aa, fut, e) }
+      Future.new(fut.read_pointer)
+    end
+
+    # Waits up to timeout seconds for every queued append, then frees the service.
+    def close(timeout: 30)
+      return unless @ptr
+
+      check { |e| Native.gazette_append_service_close(@ptr, Call.ms(timeout), e) }
+      @ptr.free
+      @ptr = nil
+    end
+  end
+
+  # The completion of an append batch.
+  class Future
+    include Call
+
+    def initialize(ptr)
+      @ptr = Call.auto(ptr, :gazette_append_future_free)
+    end
+
+    # Waits up to timeout seconds (nil: forever) in short slices. Returns
+    # true once committed, false on timeout; raises the append's error.
+    def wait(timeout = nil)
+      sliced(timeout) { |ms, e| Native.gazette_append_future_wait(@ptr, ms, e) }
+      true
+    rescue TimeoutError
+      false
+    end
+
+    def done?
+      Native.gazette_append_future_status(@ptr) != WOULD_BLOCK
+    end
+
+    # [begin, end) offsets of the committed batch.
+    def commit
+      [Native.gazette_append_future_commit_begin(@ptr), Native.gazette_append_future_commit_end(@ptr)]
+    end
+  end
+end
