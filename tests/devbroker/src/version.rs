@@ -10,8 +10,9 @@ pub enum Version {
     /// v0.89: List is a unary RPC (one message, no watch), no
     /// `create_revision` in listings, `ReadRequest.begin_mod_time` ignored.
     V0_89,
-    /// v0.99: streamed List with watches, but no FragmentStoreHealth and no
-    /// `:prefix` selectors (the `prefix` meta-label matches name prefixes).
+    /// v0.99: List still unary (one message, no watch), no
+    /// FragmentStoreHealth and no `:prefix` selectors (the `prefix`
+    /// meta-label matches name prefixes); listings carry `create_revision`.
     V0_99,
     /// The current release: everything.
     #[default]
@@ -30,10 +31,10 @@ impl Version {
         self >= Version::Current
     }
 
-    /// Is List a server stream with chunks and watches (v0.99+)? v0.89
-    /// answers it as a unary RPC: one message holding every journal.
+    /// Is List a server stream with chunks and watches (v0.100+)? Older
+    /// brokers answer it as a unary RPC: one message holding every journal.
     pub fn has_streamed_list(self) -> bool {
-        self >= Version::V0_99
+        self >= Version::Current
     }
 
     /// Do listings carry `create_revision` and do reads honour
@@ -73,7 +74,7 @@ Broker versions (--version):
   behaviour                         v0.89      v0.99      current
   FragmentStoreHealth RPC           UNIMPL.    UNIMPL.    yes
   selector label prefix (:prefix)   exact      exact      prefix match
-  List                              1 message  stream     stream
-  List watch                        no         yes        yes
+  List                              1 message  1 message  stream
+  List watch                        no         no         yes
   listing create_revision           0          yes        yes
   ReadRequest.begin_mod_time        ignored    yes        yes";

@@ -216,26 +216,33 @@ async fn prefix_selectors_match_only_on_current() {
 }
 
 #[tokio::test]
-async fn v0_89_lists_in_one_message_without_watches_or_create_revisions() {
-    let (_b, mut c) = start(Version::V0_89, Duration::ZERO, 1).await;
-    let base = unique("many");
-    for i in 0..30 {
-        let name = format!("{base}/{i:02}");
-        create(
-            &mut c,
-            spec(&name, gazette::protocol::CompressionCodec::None, &[]),
-        )
-        .await;
+async fn old_brokers_list_in_one_message_without_watches() {
+    for version in [Version::V0_89, Version::V0_99] {
+        let (_b, mut c) = start(version, Duration::ZERO, 1).await;
+        let base = unique("many");
+        for i in 0..30 {
+            let name = format!("{base}/{i:02}");
+            create(
+                &mut c,
+                spec(&name, gazette::protocol::CompressionCodec::None, &[]),
+            )
+            .await;
+        }
+        let meta = Label {
+            name: "prefix".into(),
+            value: format!("{base}/"),
+            prefix: false,
+        };
+        // A watch request ends after its one answer, as a unary RPC does.
+        let msgs = list(&mut c, vec![meta], true).await;
+        assert_eq!(msgs.len(), 1);
+        assert_eq!(msgs[0].journals.len(), 30);
+        // create_revision arrived after v0.89.
+        let want_create = version > Version::V0_89;
+        assert!(msgs[0]
+            .journals
+            .iter()
+            .all(|j| (j.create_revision > 0) == want_create));
+        assert!(msgs[0].journals.iter().all(|j| j.mod_revision > 0));
     }
-    let meta = Label {
-        name: "prefix".into(),
-        value: format!("{base}/"),
-        prefix: false,
-    };
-    // A watch request ends after its one answer, as a unary RPC does.
-    let msgs = list(&mut c, vec![meta], true).await;
-    assert_eq!(msgs.len(), 1);
-    assert_eq!(msgs[0].journals.len(), 30);
-    assert!(msgs[0].journals.iter().all(|j| j.create_revision == 0));
-    assert!(msgs[0].journals.iter().all(|j| j.mod_revision > 0));
 }
