@@ -359,10 +359,34 @@ impl AppendService {
     ) -> AsyncAppend {
         loop {
             let (chain, serve) = self.service().chain_for(&request, &dependencies);
-            let guard = chain.state.clone().blocking_lock_owned();
+            // Uncontended (the common case) costs one atomic; only a busy
+            // chain pays for parking the thread.
+            let guard = match chain.state.clone().try_lock_owned() {
+                Ok(guard) => guard,
+                Err(_) => chain.state.clone().blocking_lock_owned(),
+            };
             match self.service().join(guard, serve, &request, &dependencies) {
                 Some(append) => return append,
                 None => std::thread::yield_now(),
+            }
+        }
+    }
+
+    /// Like [`AppendService::start_append`] if write access is free right
+    /// now, on the calling thread and without waiting; `None` if another
+    /// caller (or the dispatcher, briefly) holds the journal's batch. Safe
+    /// from any context, async or not.
+    pub fn try_start_append(
+        &self,
+        request: &AppendRequest,
+        dependencies: &OpFutures,
+    ) -> Option<AsyncAppend> {
+        loop {
+            let (chain, serve) = self.service().chain_for(request, dependencies);
+            // On failure a new chain's starter (if any) starts its loop on drop.
+            let guard = chain.state.clone().try_lock_owned().ok()?;
+            if let Some(append) = self.service().join(guard, serve, request, dependencies) {
+                return Some(append);
             }
         }
     }

@@ -175,11 +175,26 @@ pub extern "C" fn gazette_append_service_start(
         // SAFETY: NULL or a live set.
         let deps: OpFutures =
             unsafe { deps.as_ref() }.map_or_else(OpFutures::new, |d| d.set.clone());
+        let timeout = Timeout::from_ms(timeout_ms)?;
         let request = request_for(name, opts);
-        let service = svc.service.clone();
-        let append = svc.shared.call(timeout_ms, async move {
-            Ok(service.start_append(request, deps).await)
-        })?;
+        // Fast path: the batch is free, so take it here, on the caller's
+        // thread, with no round trip through the runtime. Only a contended
+        // batch waits there, where the timeout can be honoured.
+        let append = match svc.service.try_start_append(&request, &deps) {
+            Some(append) => append,
+            None if timeout == Timeout::Poll => {
+                return Err(FfiError::new(
+                    gazette_status::WouldBlock,
+                    "the journal's batch is held by another writer",
+                ))
+            }
+            None => {
+                let service = svc.service.clone();
+                svc.shared.call(timeout_ms, async move {
+                    Ok(service.start_append(request, deps).await)
+                })?
+            }
+        };
         let handle = gazette_async_append::boxed(Arc::clone(&svc.shared), append);
         // SAFETY: checked non-NULL above.
         unsafe { *out = handle };

@@ -4,6 +4,7 @@
 //! the client is closed or freed they report `GAZETTE_STATUS_CLOSED`.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,6 +13,7 @@ use tokio::sync::watch;
 
 use super::config::{gazette_config, Config};
 use super::error::{gazette_error, FfiError};
+use super::fork;
 use super::runtime::{self, Pending, Timeout, Waited};
 use super::status::gazette_status;
 use super::str::{handle_ref, out_ptr};
@@ -29,8 +31,10 @@ pub struct gazette_client {
 
 /// State shared by a client and every handle created from it.
 pub struct Shared {
-    /// The process that created the client; any other is a fork child.
-    pid: u32,
+    /// The fork generation the client was made in (see `fork.rs`).
+    fork_gen: u32,
+    /// Mirrors `closed` for the hot paths' check (no lock to read it).
+    closed_flag: AtomicBool,
     runtime: Mutex<Option<Runtime>>,
     handle: Handle,
     /// Set once by close/free; running operations watch it and stop.
@@ -65,7 +69,8 @@ impl Shared {
             crate::client::Client::new(cc)?
         };
         Ok(Shared {
-            pid: std::process::id(),
+            fork_gen: fork::generation(),
+            closed_flag: AtomicBool::new(false),
             handle: rt.handle().clone(),
             runtime: Mutex::new(Some(rt)),
             closed: watch::Sender::new(false),
@@ -80,8 +85,9 @@ impl Shared {
     }
 
     /// Whether this is a `fork()` child of the creating process.
+    #[inline]
     pub fn is_forked(&self) -> bool {
-        std::process::id() != self.pid
+        fork::forked_since(self.fork_gen)
     }
 
     /// Fails with FORKED in a fork child and CLOSED after close/free.
@@ -92,7 +98,7 @@ impl Shared {
                 "this handle was created before fork(); create a new client in the child",
             ));
         }
-        if *self.closed.borrow() {
+        if self.closed_flag.load(Ordering::Acquire) {
             return Err(FfiError::closed());
         }
         Ok(())
@@ -145,6 +151,7 @@ impl Shared {
     /// Marks the client closed (running operations end with CLOSED) and
     /// stops its runtime, waiting up to `wait` for its threads.
     fn close(&self, wait: Duration) {
+        self.closed_flag.store(true, Ordering::Release);
         self.closed.send_replace(true);
         let rt = self
             .runtime
@@ -166,7 +173,7 @@ impl Shared {
     #[cfg(test)]
     pub fn forked_for_test(config: Config) -> Self {
         let mut s = Shared::new(config).unwrap();
-        s.pid = s.pid.wrapping_add(1);
+        s.fork_gen = s.fork_gen.wrapping_add(1);
         s
     }
 }

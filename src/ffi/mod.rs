@@ -34,6 +34,7 @@ pub mod client;
 pub mod completion_queue;
 pub mod config;
 pub mod error;
+pub mod fork;
 pub mod label;
 pub mod list;
 pub mod log;

@@ -149,7 +149,11 @@ impl ReadCore {
     fn took_back(&self, st: &mut State, source: Source) {
         let r = source.reader();
         st.received_offset = r.request().offset;
-        st.write_head = st.write_head.max(r.response().write_head);
+        // Only frames that report a write head count: an error frame such
+        // as JOURNAL_NOT_FOUND carries 0, which is no write head at all.
+        if reports_write_head(r.response()) {
+            st.write_head = st.write_head.max(r.response().write_head);
+        }
         note_fragment(st, r.response());
         st.source = Some(source);
     }
@@ -203,6 +207,12 @@ impl ReadCore {
                 // A frame without bytes: keep going within the same timeout.
                 Ok(ReadStep::Frame) => continue,
                 Ok(ReadStep::Eof) => return Ok(Got::Flow(gazette_status::EndOfStream)),
+                // A metadata-only read at offset -1 resolves to the write
+                // head, where the broker has no fragment yet: the metadata
+                // (offset, write head) is still all it was asked for.
+                Err(Error::OffsetJump | Error::OffsetNotYetAvailable) if self.metadata_only => {
+                    return Ok(Got::Flow(gazette_status::EndOfStream))
+                }
                 Err(Error::OffsetJump) => return Ok(Got::Flow(gazette_status::OffsetJump)),
                 Err(e) => return Err(FfiError::from(e).for_journal(&self.journal)),
             }
@@ -394,6 +404,15 @@ fn note_fragment(st: &mut State, resp: &ReadResponse) {
     if metadata && st.fragment_url.as_bytes() != resp.fragment_url.as_bytes() {
         st.fragment_url = to_cstring(resp.fragment_url.clone());
     }
+}
+
+/// Whether a frame carries a real write head: an OK frame of this RPC (a
+/// metadata frame, or content carrying its metadata frame's), or
+/// OFFSET_NOT_YET_AVAILABLE, which reports where the journal ends.
+fn reports_write_head(resp: &ReadResponse) -> bool {
+    use crate::protocol::Status;
+    let ok = resp.status == Status::Ok as i32 && resp.fragment.is_some();
+    ok || resp.status == Status::OffsetNotYetAvailable as i32
 }
 
 fn clear_fragment(st: &mut State) {
