@@ -46,6 +46,10 @@ int main(int argc, char **argv) {
     }
     if (st != GAZETTE_STATUS_OK) die("apply", st, err);
     printf("applied %s at revision %lld\n", argv[2], (long long)revision);
+    /* Brokers assign a new journal a moment after Apply; wait, so an appender
+     * or reader opened next finds its primary. */
+    st = gazette_client_await_assignment(client, argv[2], strlen(argv[2]), 10000, &err);
+    if (st != GAZETTE_STATUS_OK) die("await assignment", st, err);
     gazette_client_free(client);
     return 0;
 }
