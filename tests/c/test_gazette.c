@@ -13,6 +13,15 @@
 
 static char journal_prefix[64];
 
+/* Is the broker a v0.89 (no create_revision, no ReadRequest.begin_mod_time)?
+ * From GAZETTE_TEST_DEVBROKER_VERSION (dev broker) or GAZETTE_TEST_BROKER_VERSION. */
+static int broker_is_v0_89(void) {
+    const char *v = getenv(getenv("GAZETTE_TEST_BROKER") && *getenv("GAZETTE_TEST_BROKER")
+                               ? "GAZETTE_TEST_BROKER_VERSION"
+                               : "GAZETTE_TEST_DEVBROKER_VERSION");
+    return v && (strcmp(v, "v0.89") == 0 || strcmp(v, "0.89") == 0);
+}
+
 static void unique_name(char *out, size_t cap, const char *what) {
     static int n;
     snprintf(out, cap, "%s/%s-%d", journal_prefix, what, n++);
@@ -300,7 +309,9 @@ static void test_journals(gazette_client *client) {
     CHECK(gazette_journal_store_count(j0) == 1 && strcmp(gazette_journal_store(j0, 0), "file:///") == 0);
     CHECK(gazette_journal_store(j0, 1) == NULL);
     CHECK(gazette_journal_mod_revision(j0) > 0);
-    CHECK(gazette_journal_create_revision(j0) > 0);
+    /* v0.89 brokers leave ListResponse.Journal.create_revision unset. */
+    CHECK(broker_is_v0_89() ? gazette_journal_create_revision(j0) == 0
+                            : gazette_journal_create_revision(j0) > 0);
     CHECK(gazette_journal_route_len(j0) == 1 && gazette_journal_route_primary(j0) == 0);
     CHECK(strncmp(gazette_journal_route_endpoint(j0, 0), "http://", 7) == 0);
     CHECK(gazette_journal_route_endpoint(j0, 1) == NULL);
@@ -699,14 +710,20 @@ static void test_read_fragments(gazette_client *client, const char *endpoint, co
     CHECK(strcmp(gazette_reader_fragment_url(r), "") == 0); /* the open fragment has none */
     gazette_reader_free(r);
 
-    /* begin_mod_time after the persisting: the read jumps over the persisted fragment. */
-    CHECK_STATUS(gazette_read_options_set_begin_mod_time(o, (int64_t)time(NULL) + 3600, NULL), GAZETTE_STATUS_OK);
-    CHECK_STATUS(gazette_reader_new(client, S(name), o, &r, NULL), GAZETTE_STATUS_OK);
-    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OFFSET_JUMP);
-    CHECK(gazette_reader_offset(r) == 500);
-    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
-    CHECK(n == 100 && buf[0] == 'b' && gazette_fragment_begin(gazette_reader_fragment(r)) == 500);
-    gazette_reader_free(r);
+    /* begin_mod_time after the persisting: the read jumps over the persisted fragment
+     * (v0.89 brokers ignore ReadRequest.begin_mod_time). */
+    if (broker_is_v0_89()) {
+        fprintf(stderr, "SKIPPED begin_mod_time read: v0.89 brokers ignore it\n");
+        t_skipped++;
+    } else {
+        CHECK_STATUS(gazette_read_options_set_begin_mod_time(o, (int64_t)time(NULL) + 3600, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_reader_new(client, S(name), o, &r, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OFFSET_JUMP);
+        CHECK(gazette_reader_offset(r) == 500);
+        CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
+        CHECK(n == 100 && buf[0] == 'b' && gazette_fragment_begin(gazette_reader_fragment(r)) == 500);
+        gazette_reader_free(r);
+    }
     CHECK_STATUS(gazette_read_options_set_begin_mod_time(o, 0, NULL), GAZETTE_STATUS_OK);
 
     if (store) {

@@ -18,7 +18,12 @@ fn prefix(p: &str) -> Option<LabelSelector> {
 
 #[tokio::test]
 async fn list_watch_sends_a_snapshot_per_change() {
-    let b = DevBroker::start(Options::default()).await.unwrap();
+    let b = DevBroker::start(Options {
+        assign_delay: std::time::Duration::ZERO,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut c = client(b.endpoint(0)).await;
     let base = unique("watch");
     create(
@@ -135,7 +140,12 @@ async fn begin_mod_time_skips_older_persisted_fragments() {
 
 #[tokio::test]
 async fn stopping_a_broker_ends_blocked_reads_cleanly() {
-    let b = DevBroker::start(Options::default()).await.unwrap();
+    let b = DevBroker::start(Options {
+        assign_delay: std::time::Duration::ZERO,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut c = client(b.endpoint(0)).await;
     let name = unique("stop");
     create(&mut c, spec(&name, CompressionCodec::None, &[])).await;
@@ -160,7 +170,12 @@ async fn stopping_a_broker_ends_blocked_reads_cleanly() {
 
 #[tokio::test]
 async fn min_etcd_revision_waits_for_the_revision() {
-    let b = DevBroker::start(Options::default()).await.unwrap();
+    let b = DevBroker::start(Options {
+        assign_delay: std::time::Duration::ZERO,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let mut c = client(b.endpoint(0)).await;
     let name = unique("minrev");
     let rev = create(&mut c, spec(&name, CompressionCodec::None, &[]))
