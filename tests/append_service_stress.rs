@@ -239,13 +239,24 @@ fn nothing_lost_or_reordered_through_faults() {
             round
         })
     };
-    // Paced so the run spans a couple of seconds of faults.
+    // Paced so the run spans a couple of seconds of faults. Faults stop
+    // with the producers: injected for as long as appends were pending, a
+    // lone journal backing off between retries would meet a fresh fault on
+    // every attempt and never commit.
     let futures = produce(&svc, &journals, total, Duration::from_millis(40));
-    for fut in &futures {
-        fut.wait_blocking().unwrap();
-    }
     stop.store(true, Ordering::SeqCst);
     let rounds = rt.block_on(driver).unwrap();
+    for fut in &futures {
+        let result = fut
+            .wait_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: its appends did not commit within 120 s of the last fault",
+                    fut.request().journal
+                )
+            });
+        result.unwrap();
+    }
     svc.close_blocking(Duration::from_secs(30)).unwrap();
     let retries = svc.client().stats().snapshot().retries;
     let duplicates = verify(&rt, &env, &journals, total);
