@@ -1402,7 +1402,9 @@ int64_t gazette_reader_offset(const struct gazette_reader *reader);
 
 // Copies up to `cap` next bytes of the journal into `buf`, waiting up to
 // `timeout_ms`, and writes the count to `*n` (`n` may be NULL only if the
-// count is not needed). Returns:
+// count is not needed). It waits only for the first bytes, then adds what
+// has already arrived from the broker (several of its frames) while `buf`
+// has room. Returns:
 // - OK with `*n > 0`;
 // - END_OF_STREAM: the read ended (end offset reached, or the broker ended
 //   the stream); open a new reader at `gazette_reader_offset` to go on;

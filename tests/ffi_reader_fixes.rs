@@ -181,3 +181,35 @@ fn write_head_of_a_missing_journal_is_unknown() {
     assert_eq!(gazette_reader_write_head(r), -1);
     gazette_reader_free(r);
 }
+
+#[test]
+fn a_read_fills_the_buffer_with_what_has_arrived() {
+    let f = fixture();
+    let name = unique("fill");
+    create(f.client, &name);
+    // Several of the broker's content frames (each at most 128 KiB).
+    let text: String = (0..600 * 1024)
+        .map(|i| (b'a' + (i % 26) as u8) as char)
+        .collect();
+    append_text(f.client, &name, &text);
+
+    let r = reader(f.client, &name, 0, false);
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut got, mut largest) = (Vec::new(), 0usize);
+    loop {
+        let mut n = 0usize;
+        let st = gazette_reader_read(r, buf.as_mut_ptr(), buf.len(), 10_000, &mut n, null_mut());
+        if st != S::Ok {
+            assert_eq!(st, S::OffsetNotYetAvailable);
+            break;
+        }
+        largest = largest.max(n);
+        got.extend_from_slice(&buf[..n]);
+    }
+    // Every byte once, in order, whichever frames one call gathered. How
+    // many frames arrive before a call returns is up to the network and
+    // the machine's load, so it is reported, not asserted.
+    assert_eq!(got, text.as_bytes());
+    eprintln!("largest single read: {largest} bytes");
+    gazette_reader_free(r);
+}

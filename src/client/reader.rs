@@ -127,6 +127,9 @@ pub struct Reader {
     /// The error (or EOF) that ended this Reader, returned again by later
     /// calls.
     ended: Option<Result<()>>,
+    /// A frame (or the stream's end) taken by [`Reader::content_ready`]
+    /// and not yet handled; `receive` handles it first.
+    peeked: Option<Result<Option<ReadResponse>>>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -154,6 +157,7 @@ impl Reader {
             stream: None,
             direct: None,
             ended: None,
+            peeked: None,
         }
     }
 
@@ -183,6 +187,7 @@ impl Reader {
             stream: None,
             direct: None,
             ended: None,
+            peeked: None,
         }
     }
 
@@ -267,8 +272,48 @@ impl Reader {
         step
     }
 
+    /// Whether the next [`next_chunk`](Reader::next_chunk) calls return
+    /// content without waiting: bytes of the last frame remain, or the next
+    /// content frame (OK, at the expected offset) has already arrived. Never
+    /// waits; a frame it looks at is kept for the next step. Lets a caller
+    /// with room left fill it with what is already here. Call within the
+    /// client's runtime context.
+    pub fn content_ready(&mut self) -> bool {
+        if self.ended.is_some() || self.direct.is_some() {
+            return false;
+        }
+        let done = (self.request.offset - self.response.offset).max(0) as usize;
+        if self.response.content.len() > done {
+            return true;
+        }
+        let Some((stream, _)) = self.stream.as_mut() else {
+            return false;
+        };
+        if self.peeked.is_none() {
+            use tokio_stream::Stream;
+            let waker = noop_waker();
+            let mut cx = std::task::Context::from_waker(&waker);
+            // Polling a stream is cancel safe: a frame not there yet stays
+            // with the stream for the next real wait.
+            match std::pin::Pin::new(stream).poll_next(&mut cx) {
+                std::task::Poll::Pending => return false,
+                std::task::Poll::Ready(next) => {
+                    self.peeked = Some(next.transpose().map_err(Error::from));
+                }
+            }
+        }
+        matches!(
+            &self.peeked,
+            Some(Ok(Some(f))) if f.status == Status::Ok as i32
+                && !f.content.is_empty()
+                && f.header.is_none()
+                && f.offset == self.request.offset
+        )
+    }
+
     /// Ends the Reader, releasing the stream and any open fragment.
     fn end(&mut self, outcome: Result<()>) {
+        self.peeked = None;
         self.stream = None;
         self.direct = None;
         self.ended = Some(outcome);
@@ -325,6 +370,7 @@ impl Reader {
                 .journal_client_for(&self.request.journal, false)?,
         };
         self.response = ReadResponse::default();
+        self.peeked = None;
         Stats::add(&self.client.stats().read_rpcs, 1);
 
         let mut grpc = dispatch.client.clone();
@@ -349,7 +395,10 @@ impl Reader {
     /// Receives and handles the next frame, or the end of the stream.
     async fn receive(&mut self, max: usize) -> Result<ReadStep<Bytes>> {
         let (stream, dispatch) = self.stream.as_mut().expect("stream is started");
-        let received = self.ctx.run(async { Ok(stream.message().await?) }).await;
+        let received = match self.peeked.take() {
+            Some(peeked) => peeked,
+            None => self.ctx.run(async { Ok(stream.message().await?) }).await,
+        };
         let frame = match received {
             Ok(Some(frame)) => frame,
             Ok(None) => return self.stream_ended(max).await,
@@ -478,4 +527,14 @@ impl Reader {
         }
         Ok(self.request.offset)
     }
+}
+
+/// A waker that does nothing, for polling once without waiting (the MSRV
+/// predates `Waker::noop`).
+pub(crate) fn noop_waker() -> std::task::Waker {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    std::task::Waker::from(std::sync::Arc::new(Noop))
 }

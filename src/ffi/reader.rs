@@ -8,6 +8,7 @@
 //! call.
 
 use std::ffi::{c_char, CString};
+use std::future::Future;
 use std::io::SeekFrom;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -243,14 +244,54 @@ impl ReadCore {
             Got::Data(chunk) => {
                 // SAFETY: `buf` has `cap` writable bytes and chunk.len() <= cap.
                 unsafe { std::ptr::copy_nonoverlapping(chunk.as_ptr(), buf, chunk.len()) };
+                let mut filled = chunk.len();
+                if filled < cap && st.leftover.is_empty() {
+                    // SAFETY: `buf` has `cap` writable bytes.
+                    let rest =
+                        unsafe { std::slice::from_raw_parts_mut(buf.add(filled), cap - filled) };
+                    filled += self.fill_ready(&mut st, rest);
+                }
                 // SAFETY: as above.
                 if let Some(n) = unsafe { n.as_mut() } {
-                    *n = chunk.len();
+                    *n = filled;
                 }
                 Ok(gazette_status::Ok)
             }
             Got::Flow(status) => Ok(status),
         }
+    }
+
+    /// Copies into `buf` the content that has already arrived, without
+    /// waiting, so one call can return many of the broker's frames; returns
+    /// the count. Only for a plain reader on a proxied stream: a retry
+    /// reader's and a direct fragment's next bytes may need a wait.
+    fn fill_ready(&self, st: &mut State, buf: &mut [u8]) -> usize {
+        let Some(mut source) = st.source.take() else {
+            return 0;
+        };
+        let mut filled = 0;
+        if let Source::Plain(r) = &mut source {
+            let waker = crate::client::reader::noop_waker();
+            let mut cx = std::task::Context::from_waker(&waker);
+            while filled < buf.len() && r.content_ready() {
+                let max = buf.len() - filled;
+                // Ready content needs no wait: a step completes in one
+                // poll (a frame is taken in, then its bytes come out).
+                let step = std::pin::pin!(r.next_chunk(max)).as_mut().poll(&mut cx);
+                match step {
+                    std::task::Poll::Ready(Ok(ReadStep::Data(chunk))) => {
+                        buf[filled..filled + chunk.len()].copy_from_slice(&chunk);
+                        filled += chunk.len();
+                    }
+                    std::task::Poll::Ready(Ok(ReadStep::Frame)) => {}
+                    // Anything else stays with the reader (an end is kept
+                    // and returned again by the next call).
+                    _ => break,
+                }
+            }
+        }
+        self.took_back(st, source);
+        filled
     }
 
     pub(crate) fn lend(&self, timeout_ms: i32, data: *mut *const u8, len: *mut usize) -> FfiResult {
@@ -489,7 +530,9 @@ pub extern "C" fn gazette_reader_new(
 
 /// Copies up to `cap` next bytes of the journal into `buf`, waiting up to
 /// `timeout_ms`, and writes the count to `*n` (`n` may be NULL only if the
-/// count is not needed). Returns:
+/// count is not needed). It waits only for the first bytes, then adds what
+/// has already arrived from the broker (several of its frames) while `buf`
+/// has room. Returns:
 /// - OK with `*n > 0`;
 /// - END_OF_STREAM: the read ended (end offset reached, or the broker ended
 ///   the stream); open a new reader at `gazette_reader_offset` to go on;
