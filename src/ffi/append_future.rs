@@ -207,6 +207,20 @@ pub extern "C" fn gazette_append_future_journal(f: *const gazette_append_future)
     })
 }
 
+/// The number of the batch this future completes: futures with equal
+/// numbers belong to appends batched into one RPC (they complete together,
+/// with one commit span); numbers are unique in the process and never 0.
+/// Returns 0 for NULL. Each release hands out its own handle (free each),
+/// so a callback or queue can be set per append; this number tells which
+/// of them share a batch.
+#[no_mangle]
+pub extern "C" fn gazette_append_future_batch(f: *const gazette_append_future) -> u64 {
+    ffi_boundary!({
+        // SAFETY: NULL or a live future.
+        unsafe { f.as_ref() }.map_or(0, |f| f.future.batch_id())
+    })
+}
+
 fn commit_span(f: *const gazette_append_future) -> Option<(i64, i64)> {
     // SAFETY: NULL or a live future.
     let f = unsafe { f.as_ref() }?;
