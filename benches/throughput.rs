@@ -3,8 +3,10 @@
 //! AppendService, each compared with a plain baseline where one exists.
 //!
 //! Run with `cargo bench --bench throughput`. Prints a table and writes
-//! `benches/REPORT.md`. Speed is reported here as figures and ratios, never
-//! asserted in tests.
+//! `target/bench/throughput.md` (the Rust API against raw-stub and
+//! plain-decoder baselines, in one process). What C callers get is
+//! `scripts/bench`'s report, `benches/REPORT.md`. Speed is reported as
+//! figures and ratios, never asserted in tests.
 //!
 //! The parts live in `benches/throughput/` (a crate root's modules would
 //! otherwise be looked up next to it).
@@ -97,10 +99,12 @@ fn main() {
     );
     println!("{console}");
     if filters.is_empty() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/REPORT.md");
-        std::fs::write(path, md).expect("write REPORT.md");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/target/bench");
+        std::fs::create_dir_all(dir).expect("target/bench");
+        let path = format!("{dir}/throughput.md");
+        std::fs::write(&path, md).expect("write throughput.md");
         println!("wrote {path}");
     } else {
-        println!("(filtered run: benches/REPORT.md not rewritten)");
+        println!("(filtered run: target/bench/throughput.md not rewritten)");
     }
 }

@@ -1,4 +1,4 @@
-//! The printed table and `benches/REPORT.md`.
+//! The printed table and `target/bench/throughput.md`.
 
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};

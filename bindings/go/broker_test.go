@@ -121,23 +121,10 @@ func newJournal(t testing.TB, cl *gazette.Client) string {
 	if _, err := cl.Apply(ctx, []gazette.Change{{Upsert: spec}}, 0); err != nil {
 		t.Fatal("apply:", err)
 	}
-	pl, err := cl.NewPolledList(ctx, "go-test="+tag, 20*time.Millisecond)
-	if err != nil {
-		t.Fatal(err)
+	if err := cl.AwaitAssignment(ctx, name); err != nil {
+		t.Fatal("waiting for the journal's assignment:", err)
 	}
-	defer pl.Close()
-	for {
-		js, err := pl.Journals()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(js) == 1 && js[0].Primary >= 0 {
-			return name
-		}
-		if err := pl.WaitUpdate(ctx); err != nil {
-			t.Fatal("waiting for the journal's assignment:", err)
-		}
-	}
+	return name
 }
 
 // devControl sends a fault-injection command to the dev broker, skipping

@@ -2,6 +2,7 @@ package gazette_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -87,6 +88,17 @@ func TestNamedErrors(t *testing.T) {
 	var ge *gazette.Error
 	if !errors.As(err, &ge) || ge.Message == "" {
 		t.Fatalf("no message in %#v", err)
+	}
+	if err := cl.AwaitAssignment(ctx, "go-test/does-not-exist"); !errors.Is(err, gazette.ErrJournalDoesNotExist) {
+		t.Fatalf("await assignment of a missing journal: %v", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := cl.AwaitAssignment(cancelled, "go-test/does-not-exist"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("await assignment under a cancelled context: %v", err)
+	}
+	if gazette.StatusName(gazette.ErrUnsupported.Status) != "UNSUPPORTED" {
+		t.Fatal("ErrUnsupported is not UNSUPPORTED")
 	}
 	j := newJournal(t, cl)
 	r, _ := cl.NewReader(ctx, j, &gazette.ReadOptions{Block: false})

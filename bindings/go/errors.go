@@ -5,7 +5,10 @@ package gazette
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Error is a failed call: its gazette_status and the library's message.
 // errors.Is matches it against the Err* values by status.
@@ -31,7 +34,9 @@ func (e *Error) Is(target error) bool {
 func (e *Error) Retryable() bool { return bool(C.gazette_status_is_retryable(C.int32_t(e.Status))) }
 
 // StatusName is the status constant's name without prefix, e.g. "OFFSET_JUMP".
-func StatusName(status int) string { return gostr(C.gazette_status_name(C.int32_t(status))) }
+func StatusName(status int) string {
+	return strings.TrimPrefix(gostr(C.gazette_status_name(C.int32_t(status))), "GAZETTE_STATUS_")
+}
 
 func named(s C.gazette_status) *Error { return &Error{Status: int(s)} }
 
@@ -63,6 +68,8 @@ var (
 	ErrDependencyFailed           = named(C.GAZETTE_STATUS_DEPENDENCY_FAILED)
 	ErrUnavailable                = named(C.GAZETTE_STATUS_GRPC_UNAVAILABLE)
 	ErrTransport                  = named(C.GAZETTE_STATUS_TRANSPORT)
+	// ErrUnsupported: the broker is older than the release that added the RPC.
+	ErrUnsupported = named(C.GAZETTE_STATUS_UNSUPPORTED)
 )
 
 // takeErr turns a status and optional error object into a Go error (nil for

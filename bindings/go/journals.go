@@ -292,14 +292,40 @@ func (cl *Client) ListFragments(ctx context.Context, journal string, begin, end 
 	})
 }
 
-// FragmentStoreHealth checks a fragment store through the brokers.
+// FragmentStoreHealth checks a fragment store through the brokers; brokers
+// older than the release that added the RPC answer ErrUnsupported.
 func (cl *Client) FragmentStoreHealth(ctx context.Context, store, checkDeletePrefix string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	s, sl := cstr(store)
-	defer C.free(unsafe.Pointer(s))
 	p, pl := cstr(checkDeletePrefix)
-	defer C.free(unsafe.Pointer(p))
-	var e *C.gazette_error
-	return takeErr(C.gazette_fragment_store_health(cl.c, s, sl, p, pl, deadlineMs(ctx), &e), e)
+	timeout := deadlineMs(ctx)
+	_, err := detached(ctx, func() (struct{}, error) {
+		defer C.free(unsafe.Pointer(s))
+		defer C.free(unsafe.Pointer(p))
+		var e *C.gazette_error
+		return struct{}{}, takeErr(C.gazette_fragment_store_health(cl.c, s, sl, p, pl, timeout, &e), e)
+	})
+	return err
+}
+
+// AwaitAssignment waits until a broker is primary for journal: brokers
+// assign a journal a little after Apply creates it (and again after its
+// broker goes away). Call it before opening an appender or reader on a new
+// journal. ErrJournalDoesNotExist if there is no such journal.
+func (cl *Client) AwaitAssignment(ctx context.Context, journal string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	j, jl := cstr(journal)
+	timeout := deadlineMs(ctx)
+	_, err := detached(ctx, func() (struct{}, error) {
+		defer C.free(unsafe.Pointer(j))
+		var e *C.gazette_error
+		return struct{}{}, takeErr(C.gazette_client_await_assignment(cl.c, j, jl, timeout, &e), e)
+	})
+	return err
 }
 
 // PolledList keeps the journals of a selector up to date by listing them periodically.

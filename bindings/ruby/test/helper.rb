@@ -45,13 +45,8 @@ module JournalHelper
     name = "ruby-test/#{Process.pid}-#{@@seq}"
     client.apply([{ upsert: name, labels: { "topic" => "ruby", "seq" => "#{Process.pid}-#{@@seq}" },
                     stores: ["file:///"], fragment_length: 1 << 20 }])
-    # A broker may assign a fresh journal a little later: wait until one
-    # is its primary, through listings refreshed every 20 ms.
-    pl = client.polled_list("seq=#{Process.pid}-#{@@seq}", interval: 0.02)
-    until pl.journals.any? { |x| x[:primary] >= 0 }
-      raise "#{name} was not assigned in 30 s" unless pl.wait_update(30)
-    end
-    pl.close
+    # A broker may assign a fresh journal a little later.
+    client.await_assignment(name, timeout: 30)
     name
   end
 

@@ -44,6 +44,15 @@ class TestGazette < Minitest::Test
     j = new_journal
     assert_raises(Gazette::OffsetNotYetAvailable) { client.reader(j, block: false, retrying: false).read(1) }
     assert_raises(Gazette::WrongAppendOffset) { client.append(j, "x", offset: 42) }
+    assert_equal Gazette::UnsupportedError, Gazette.error_class(306)
+    assert_operator Gazette::UnsupportedError, :<, Gazette::ClientError
+  end
+
+  def test_await_assignment
+    j = new_journal
+    assert_nil client.await_assignment(j, timeout: 5)
+    err = assert_raises(Gazette::ClientError) { client.await_assignment("ruby-test/missing", timeout: 5) }
+    assert_match(/ruby-test\/missing|does not exist/i, err.message)
   end
 
   def test_async_appends

@@ -61,6 +61,17 @@ module Gazette
       AppendService.new(self)
     end
 
+    # Waits until a broker is primary for journal: brokers assign a journal
+    # a little after apply creates it (and again after its broker goes
+    # away). Call it before reading or appending to a new journal. Raises
+    # BrokerError for a journal that does not exist, TimeoutError after
+    # timeout seconds.
+    def await_assignment(journal, timeout: 30)
+      j, jl = buf(journal)
+      sliced(timeout) { |ms, e| Native.gazette_client_await_assignment(@ptr, j, jl, ms, e) }
+      nil
+    end
+
     # Journals matching a label selector ("" for all): an Array of Hashes
     # with :name, :labels, :mod_revision, :route (endpoints) and :primary
     # (index into :route, -1 while no broker is primary).

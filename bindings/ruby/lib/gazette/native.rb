@@ -91,6 +91,7 @@ module Gazette
     fn :gazette_apply_request_delete, [P, P, :size_t, :int64, P], S
     fn :gazette_apply, [P, P, :size_t, :int32, P, P], S, blocking: true
     fn :gazette_list_journals, [P, P, :size_t, :int32, P, P], S, blocking: true
+    fn :gazette_client_await_assignment, [P, P, :size_t, :int32, P], S, blocking: true
     fn :gazette_journal_list_free, [P], :void
     fn :gazette_journal_list_len, [P], :size_t
     fn :gazette_journal_list_get, [P, :size_t], P
