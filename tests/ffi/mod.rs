@@ -1,0 +1,6 @@
+//! The Rust tests of the C ABI, against dev brokers (or a scripted broker)
+//! on loopback. Compiled into the library's unit tests: see src/lib.rs.
+
+mod bearer_token;
+mod client;
+mod reader_fixes;
