@@ -866,7 +866,8 @@ gazette_status gazette_client_stat(const struct gazette_client *client,
 
 // Adds a broker endpoint, e.g. `"http://127.0.0.1:8080"` (`len` bytes of
 // UTF-8, no NUL needed). At least one is required. Errors:
-// NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not an http, https or unix URL).
+// NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not an `http://` or
+// `https://` URL with a host; `unix://` sockets are not supported).
 gazette_status gazette_config_add_endpoint(struct gazette_config *cfg,
                                            const char *endpoint,
                                            size_t len,

@@ -20,7 +20,7 @@ pub struct gazette_config {
 /// The plain Rust view of the options.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
-    /// Broker endpoints (`http://host:port`, `https://...`, `unix://path`).
+    /// Broker endpoints (`http://host:port` or `https://...`).
     pub endpoints: Vec<String>,
     /// This client's zone, used to prefer brokers in the same zone.
     pub zone: String,
@@ -70,22 +70,11 @@ impl Default for Config {
     }
 }
 
-/// Checks the shape of a broker endpoint URL.
-pub fn validate_endpoint(ep: &str) -> Result<(), FfiError> {
-    let rest = ["http://", "https://", "unix://"]
-        .iter()
-        .find_map(|scheme| ep.strip_prefix(scheme))
-        .ok_or_else(|| {
-            FfiError::invalid(format!(
-                "endpoint {ep:?} must start with http://, https:// or unix://"
-            ))
-        })?;
-    if rest.is_empty() || rest.starts_with(':') || rest.chars().any(char::is_whitespace) {
-        return Err(FfiError::invalid(format!(
-            "endpoint {ep:?} has no valid host"
-        )));
-    }
-    Ok(())
+/// Checks a broker endpoint by the protocol's one rule (see
+/// `gazette_protocol::endpoint`), with the client's wording.
+fn validate_endpoint(ep: &str) -> Result<(), FfiError> {
+    gazette::protocol::validate_endpoint(ep)
+        .map_err(|why| FfiError::invalid(format!("invalid endpoint ({ep}): {why}")))
 }
 
 /// A positive duration in milliseconds.
@@ -134,7 +123,8 @@ pub extern "C" fn gazette_config_free(cfg: *mut gazette_config) {
 
 /// Adds a broker endpoint, e.g. `"http://127.0.0.1:8080"` (`len` bytes of
 /// UTF-8, no NUL needed). At least one is required. Errors:
-/// NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not an http, https or unix URL).
+/// NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not an `http://` or
+/// `https://` URL with a host; `unix://` sockets are not supported).
 #[no_mangle]
 pub extern "C" fn gazette_config_add_endpoint(
     cfg: *mut gazette_config,
@@ -335,8 +325,9 @@ mod tests {
     fn setters_validate_and_dup_copies() {
         let cfg = gazette_config_new();
         assert_eq!(add(cfg, "http://127.0.0.1:8080"), gazette_status::Ok);
-        assert_eq!(add(cfg, "unix:///tmp/sock"), gazette_status::Ok);
+        assert_eq!(add(cfg, "http://[::1]:8080"), gazette_status::Ok);
         assert_eq!(add(cfg, "tcp://x:1"), gazette_status::InvalidArgument);
+        assert_eq!(add(cfg, "http://:8080"), gazette_status::InvalidArgument);
         assert_eq!(add(cfg, "http://"), gazette_status::InvalidArgument);
         assert_eq!(
             gazette_config_add_endpoint(cfg, std::ptr::null(), 3, std::ptr::null_mut()),

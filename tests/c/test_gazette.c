@@ -83,6 +83,15 @@ static void test_config(void) {
     CHECK_STATUS(gazette_config_add_endpoint(cfg, S("http://127.0.0.1:8080"), &err), GAZETTE_STATUS_OK);
     CHECK(err == NULL);
     EXPECT_ERR(gazette_config_add_endpoint(cfg, S("ftp://x"), &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_config_add_endpoint(cfg, S("http://:8080"), &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    /* unix sockets are refused here, by the rule gazette_client_new and the
+     * Rust client apply, with a message that says so. */
+    err = NULL;
+    CHECK_STATUS(gazette_config_add_endpoint(cfg, S("unix:///tmp/broker.sock"), &err),
+                 GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK(err && strstr(gazette_error_message(err), "unix sockets are not supported") != NULL);
+    gazette_error_free(err);
+    err = NULL;
     EXPECT_ERR(gazette_config_add_endpoint(cfg, "\xff\xfe", 2, &err), GAZETTE_STATUS_INVALID_UTF8);
     EXPECT_ERR(gazette_config_add_endpoint(cfg, NULL, 3, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_config_add_endpoint(NULL, S("http://a:1"), &err), GAZETTE_STATUS_NULL_POINTER);

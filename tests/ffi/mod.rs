@@ -3,4 +3,5 @@
 
 mod bearer_token;
 mod client;
+mod endpoints;
 mod reader_fixes;

@@ -13,6 +13,7 @@ mod generated {
 pub use generated::*;
 
 mod duration;
+pub mod endpoint;
 mod error;
 pub mod fragment;
 pub mod journal;
@@ -23,6 +24,7 @@ pub mod validate;
 #[cfg(test)]
 mod validate_tests;
 
+pub use endpoint::validate_endpoint;
 pub use error::ValidationError;
 pub use fragment::{content_name, content_path, parse_fragment_from_relative_path};
 pub use journal::{strip_meta, validate_journal_name};

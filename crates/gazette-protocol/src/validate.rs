@@ -15,6 +15,7 @@ use super::journal::{
 };
 use super::url::parse_url;
 use super::*;
+pub use crate::endpoint::validate_endpoint;
 
 /// A message or value that can check itself for well-formedness.
 pub trait Validate {
@@ -218,18 +219,6 @@ impl Validate for ProcessSpec {
         ctx_or_default(&self.id, "Id")?;
         validate_endpoint(&self.endpoint).map_err(|e| e.context("Endpoint"))
     }
-}
-
-/// A broker endpoint: an absolute URL with a host.
-pub fn validate_endpoint(ep: &str) -> Result<(), ValidationError> {
-    let url = parse_url(ep)?;
-    if !url.is_abs() {
-        return invalid!("not absolute: {ep}");
-    }
-    if url.host.is_empty() {
-        return invalid!("missing host: {ep}");
-    }
-    Ok(())
 }
 
 /// A fragment store URL: absolute; scheme `s3`, `gs`, `azure` (with a

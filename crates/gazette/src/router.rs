@@ -450,16 +450,14 @@ impl Client {
     }
 }
 
-/// Parses a broker endpoint URL (`http://host:port`).
+/// Checks `endpoint` by the protocol's one endpoint rule, then parses it for
+/// tonic (which, having checked, should not fail).
 fn check_endpoint(endpoint: &str) -> Result<Endpoint> {
-    let parsed = Endpoint::from_shared(endpoint.to_string())
-        .map_err(|err| Error::InvalidArgument(format!("invalid endpoint ({endpoint}): {err}")))?;
-    match parsed.uri().scheme_str() {
-        Some("http") | Some("https") if parsed.uri().host().is_some() => Ok(parsed),
-        _ => Err(Error::InvalidArgument(format!(
-            "invalid endpoint ({endpoint}): expected http://host:port"
-        ))),
-    }
+    let invalid = |why: &dyn std::fmt::Display| {
+        Error::InvalidArgument(format!("invalid endpoint ({endpoint}): {why}"))
+    };
+    crate::protocol::validate_endpoint(endpoint).map_err(|e| invalid(&e))?;
+    Endpoint::from_shared(endpoint.to_string()).map_err(|e| invalid(&e))
 }
 
 #[cfg(test)]
@@ -487,6 +485,30 @@ mod tests {
 
     fn client(zone: &str) -> Client {
         Client::new(ClientConfig::new("http://127.0.0.1:1000").with_zone(zone)).unwrap()
+    }
+
+    /// The client refuses what the protocol's endpoint rule refuses, unix
+    /// sockets included, before anything is dialed.
+    #[tokio::test]
+    async fn endpoints_follow_the_protocol_rule() {
+        let refused = |ep: &str| match Client::new(ClientConfig::new(ep)) {
+            Err(Error::InvalidArgument(msg)) => msg,
+            Err(other) => panic!("{ep}: {other}"),
+            Ok(_) => panic!("{ep}: accepted"),
+        };
+        assert_eq!(
+            refused("unix:///tmp/broker.sock"),
+            "invalid endpoint (unix:///tmp/broker.sock): unix sockets are not supported, \
+             use http://host:port: unix:///tmp/broker.sock"
+        );
+        assert!(refused("http://:8080").contains("missing host"));
+        assert!(refused("ftp://broker:1").contains("unsupported scheme"));
+        let second = ClientConfig::new("http://127.0.0.1:1").with_endpoint("unix://h/s");
+        assert!(matches!(
+            Client::new(second),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(Client::new(ClientConfig::new("https://broker.example:443")).is_ok());
     }
 
     #[tokio::test]
