@@ -900,6 +900,13 @@ gazette_status gazette_config_set_connect_timeout_ms(struct gazette_config *cfg,
                                                      int64_t timeout_ms,
                                                      struct gazette_error **err);
 
+// Sets how often connections to route members are swept (> 0 ms): one not
+// used since the previous sweep is closed; those to the configured
+// endpoints never are. Default 30 s.
+gazette_status gazette_config_set_connection_sweep_ms(struct gazette_config *cfg,
+                                                      int64_t interval_ms,
+                                                      struct gazette_error **err);
+
 // Sets the local directory under which `file:///` fragment URLs resolve
 // (the broker's file store root); empty unsets it. Without it, `file:///`
 // fragments are read through the broker.
@@ -907,6 +914,15 @@ gazette_status gazette_config_set_file_root(struct gazette_config *cfg,
                                             const char *path,
                                             size_t len,
                                             struct gazette_error **err);
+
+// Sets HTTP/2 keep-alive: a ping every `interval_ms` (0 sends none), and a
+// connection whose ping is unanswered for `timeout_ms` (> 0) is dropped.
+// Defaults: 301 s and 20 s; grpc-go brokers answer pings more often than
+// every 5 minutes with GOAWAY ("too_many_pings").
+gazette_status gazette_config_set_keep_alive(struct gazette_config *cfg,
+                                             int64_t interval_ms,
+                                             int64_t timeout_ms,
+                                             struct gazette_error **err);
 
 // Sets the largest gRPC message accepted from brokers, in bytes
 // (at least 64 KiB; default 16 MiB).

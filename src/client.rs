@@ -17,7 +17,6 @@ use super::fork;
 use super::runtime::{self, Pending, Timeout, Waited};
 use super::status::gazette_status;
 use super::str::{handle_ref, out_ptr};
-use gazette::ClientConfig;
 
 /// How long `gazette_client_free` waits for runtime threads to stop.
 const FREE_WAIT: Duration = Duration::from_millis(500);
@@ -39,34 +38,22 @@ pub struct Shared {
     handle: Handle,
     /// Set once by close/free; running operations watch it and stop.
     closed: watch::Sender<bool>,
-    /// The options the client was created with (a copy).
-    pub config: Config,
     /// The async Rust client every operation runs through.
     pub client: gazette::Client,
 }
 
 impl Shared {
     fn new(config: Config) -> Result<Self, FfiError> {
-        if config.endpoints.is_empty() {
+        if config.client.endpoints.is_empty() {
             return Err(FfiError::invalid(
                 "the configuration has no endpoint (gazette_config_add_endpoint)",
             ));
         }
         let rt = runtime::build(config.worker_threads)?;
-        let mut cc = ClientConfig::new(String::new());
-        cc.endpoints = config.endpoints.clone();
-        cc.zone = config.zone.clone();
-        cc.connect_timeout = config.connect_timeout;
-        cc.request_timeout = config.request_timeout;
-        cc.max_receive_message_size = config.max_message_size;
-        cc.route_cache_size = config.route_cache_size;
-        cc.route_cache_ttl = config.route_cache_ttl;
-        cc.file_root = config.file_root.clone();
-        cc.bearer_token = config.bearer_token.as_ref().map(|t| t.0.clone());
         // Connections are made inside the runtime, which must be current.
         let client = {
             let _guard = rt.enter();
-            gazette::Client::new(cc)?
+            gazette::Client::new(config.client)?
         };
         Ok(Shared {
             fork_gen: fork::generation(),
@@ -74,7 +61,6 @@ impl Shared {
             handle: rt.handle().clone(),
             runtime: Mutex::new(Some(rt)),
             closed: watch::Sender::new(false),
-            config,
             client,
         })
     }
@@ -257,10 +243,11 @@ pub extern "C" fn gazette_client_free(client: *mut gazette_client) {
 mod tests {
     use super::*;
     use crate::config::{gazette_config_add_endpoint, gazette_config_free, gazette_config_new};
+    use gazette::ClientConfig;
 
     fn config() -> Config {
         Config {
-            endpoints: vec!["http://127.0.0.1:1".into()],
+            client: ClientConfig::new("http://127.0.0.1:1"),
             ..Config::default()
         }
     }

@@ -5,6 +5,8 @@ use std::ffi::c_char;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use gazette::ClientConfig;
+
 use super::error::{gazette_error, FfiError};
 use super::status::gazette_status;
 use super::str::{handle_mut, handle_ref, str_in};
@@ -17,55 +19,22 @@ pub struct gazette_config {
     pub(crate) inner: Config,
 }
 
-/// The plain Rust view of the options.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The options: the Rust client's own [`ClientConfig`] (so C callers reach
+/// all of it and get its defaults), plus the one option of the C library's
+/// runtime.
+#[derive(Clone, Debug)]
 pub struct Config {
-    /// Broker endpoints (`http://host:port` or `https://...`).
-    pub endpoints: Vec<String>,
-    /// This client's zone, used to prefer brokers in the same zone.
-    pub zone: String,
-    /// How long to wait for a connection to a broker.
-    pub connect_timeout: Duration,
-    /// Bound on each unary RPC (list, apply, fragments); `None`: no bound.
-    pub request_timeout: Option<Duration>,
-    /// Largest gRPC message accepted from brokers.
-    pub max_message_size: usize,
-    /// Number of journals whose routes are cached (0 disables the cache).
-    pub route_cache_size: usize,
-    /// How long a cached route is trusted.
-    pub route_cache_ttl: Duration,
-    /// Local directory that `file:///` fragment URLs resolve under.
-    pub file_root: Option<PathBuf>,
-    /// Worker threads of the client's runtime.
+    /// The client's options; its `Debug` hides the bearer token.
+    pub client: ClientConfig,
+    /// Worker threads of the client's runtime (Rust callers bring their own).
     pub worker_threads: usize,
-    /// A pre-shared token sent as `authorization: Bearer <token>` with every RPC.
-    pub bearer_token: Option<Secret>,
-}
-
-/// A secret string that `Debug` does not print.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(..)")
-    }
 }
 
 impl Default for Config {
     fn default() -> Self {
         Config {
-            endpoints: Vec::new(),
-            zone: String::new(),
-            connect_timeout: Duration::from_secs(10),
-            request_timeout: None,
-            // Gazette's own clients raise gRPC's 4 MiB default to 16 MiB.
-            max_message_size: 16 << 20,
-            route_cache_size: 1024,
-            route_cache_ttl: Duration::from_secs(60),
-            file_root: None,
+            client: ClientConfig::default(),
             worker_threads: 2,
-            bearer_token: None,
         }
     }
 }
@@ -137,7 +106,7 @@ pub extern "C" fn gazette_config_add_endpoint(
         let cfg = unsafe { handle_mut(cfg, "cfg") }?;
         let ep = unsafe { str_in(endpoint, len, "endpoint") }?;
         validate_endpoint(&ep)?;
-        cfg.inner.endpoints.push(ep);
+        cfg.inner.client.endpoints.push(ep);
         Ok(gazette_status::Ok)
     })
 }
@@ -154,7 +123,7 @@ pub extern "C" fn gazette_config_set_zone(
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
         let cfg = unsafe { handle_mut(cfg, "cfg") }?;
-        cfg.inner.zone = unsafe { str_in(zone, len, "zone") }?;
+        cfg.inner.client.zone = unsafe { str_in(zone, len, "zone") }?;
         Ok(gazette_status::Ok)
     })
 }
@@ -169,7 +138,7 @@ pub extern "C" fn gazette_config_set_connect_timeout_ms(
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
         let cfg = unsafe { handle_mut(cfg, "cfg") }?;
-        cfg.inner.connect_timeout = millis(timeout_ms, "connect timeout")?;
+        cfg.inner.client.connect_timeout = millis(timeout_ms, "connect timeout")?;
         Ok(gazette_status::Ok)
     })
 }
@@ -187,7 +156,7 @@ pub extern "C" fn gazette_config_set_request_timeout_ms(
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
         let cfg = unsafe { handle_mut(cfg, "cfg") }?;
-        cfg.inner.request_timeout = match timeout_ms {
+        cfg.inner.client.request_timeout = match timeout_ms {
             0 => None,
             ms => Some(millis(ms, "request timeout")?),
         };
@@ -211,7 +180,7 @@ pub extern "C" fn gazette_config_set_max_message_size(
                 "max message size must be at least 65536 bytes (got {bytes})"
             )));
         }
-        cfg.inner.max_message_size = bytes;
+        cfg.inner.client.max_receive_message_size = bytes;
         Ok(gazette_status::Ok)
     })
 }
@@ -230,8 +199,50 @@ pub extern "C" fn gazette_config_set_route_cache(
         // SAFETY: per the documented contract of the arguments.
         let cfg = unsafe { handle_mut(cfg, "cfg") }?;
         let ttl = millis(ttl_ms, "route cache TTL")?;
-        cfg.inner.route_cache_size = size;
-        cfg.inner.route_cache_ttl = ttl;
+        cfg.inner.client.route_cache_size = size;
+        cfg.inner.client.route_cache_ttl = ttl;
+        Ok(gazette_status::Ok)
+    })
+}
+
+/// Sets HTTP/2 keep-alive: a ping every `interval_ms` (0 sends none), and a
+/// connection whose ping is unanswered for `timeout_ms` (> 0) is dropped.
+/// Defaults: 301 s and 20 s; grpc-go brokers answer pings more often than
+/// every 5 minutes with GOAWAY ("too_many_pings").
+#[no_mangle]
+pub extern "C" fn gazette_config_set_keep_alive(
+    cfg: *mut gazette_config,
+    interval_ms: i64,
+    timeout_ms: i64,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let cfg = unsafe { handle_mut(cfg, "cfg") }?;
+        let interval = match interval_ms {
+            0 => None,
+            ms => Some(millis(ms, "keep-alive interval")?),
+        };
+        let timeout = millis(timeout_ms, "keep-alive timeout")?;
+        cfg.inner.client.keep_alive_interval = interval;
+        cfg.inner.client.keep_alive_timeout = timeout;
+        Ok(gazette_status::Ok)
+    })
+}
+
+/// Sets how often connections to route members are swept (> 0 ms): one not
+/// used since the previous sweep is closed; those to the configured
+/// endpoints never are. Default 30 s.
+#[no_mangle]
+pub extern "C" fn gazette_config_set_connection_sweep_ms(
+    cfg: *mut gazette_config,
+    interval_ms: i64,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let cfg = unsafe { handle_mut(cfg, "cfg") }?;
+        cfg.inner.client.connection_sweep_interval = millis(interval_ms, "sweep interval")?;
         Ok(gazette_status::Ok)
     })
 }
@@ -250,7 +261,7 @@ pub extern "C" fn gazette_config_set_file_root(
         // SAFETY: per the documented contract of the arguments.
         let cfg = unsafe { handle_mut(cfg, "cfg") }?;
         let path = unsafe { str_in(path, len, "path") }?;
-        cfg.inner.file_root = (!path.is_empty()).then(|| PathBuf::from(path));
+        cfg.inner.client.file_root = (!path.is_empty()).then(|| PathBuf::from(path));
         Ok(gazette_status::Ok)
     })
 }
@@ -299,7 +310,7 @@ pub extern "C" fn gazette_config_set_bearer_token(
                 "the bearer token is not a valid HTTP header value",
             ));
         }
-        cfg.inner.bearer_token = (!token.is_empty()).then_some(Secret(token));
+        cfg.inner.client.bearer_token = (!token.is_empty()).then_some(token);
         Ok(gazette_status::Ok)
     })
 }
@@ -309,7 +320,7 @@ pub extern "C" fn gazette_config_set_bearer_token(
 pub extern "C" fn gazette_config_endpoint_count(cfg: *const gazette_config) -> usize {
     ffi_boundary!({
         // SAFETY: NULL or a live configuration.
-        unsafe { handle_ref(cfg, "cfg") }.map_or(0, |c| c.inner.endpoints.len())
+        unsafe { handle_ref(cfg, "cfg") }.map_or(0, |c| c.inner.client.endpoints.len())
     })
 }
 
@@ -368,16 +379,41 @@ mod tests {
             gazette_config_set_file_root(cfg, root.as_ptr().cast(), root.len(), e),
             gazette_status::Ok
         );
+        assert_eq!(
+            gazette_config_set_keep_alive(cfg, 0, 5000, e),
+            gazette_status::Ok
+        );
+        assert_eq!(
+            gazette_config_set_keep_alive(cfg, 1000, 0, e),
+            gazette_status::InvalidArgument
+        );
+        assert_eq!(
+            gazette_config_set_connection_sweep_ms(cfg, 0, e),
+            gazette_status::InvalidArgument
+        );
+        assert_eq!(
+            gazette_config_set_connection_sweep_ms(cfg, 2500, e),
+            gazette_status::Ok
+        );
         let copy = gazette_config_dup(cfg);
         // Changing the original leaves the copy alone.
         assert_eq!(add(cfg, "https://broker.example"), gazette_status::Ok);
         let (a, b) = unsafe { (&(*cfg).inner, &(*copy).inner) };
-        assert_eq!(b.endpoints.len(), 2);
-        assert_eq!(a.endpoints.len(), 3);
+        assert_eq!(b.client.endpoints.len(), 2);
+        assert_eq!(a.client.endpoints.len(), 3);
         assert_eq!(b.worker_threads, 3);
-        assert_eq!(b.request_timeout, Some(Duration::from_millis(1500)));
-        assert_eq!(b.route_cache_size, 0);
-        assert_eq!(b.file_root.as_deref(), Some(std::path::Path::new(root)));
+        assert_eq!(b.client.keep_alive_interval, None);
+        assert_eq!(b.client.keep_alive_timeout, Duration::from_millis(5000));
+        assert_eq!(
+            b.client.connection_sweep_interval,
+            Duration::from_millis(2500)
+        );
+        assert_eq!(b.client.request_timeout, Some(Duration::from_millis(1500)));
+        assert_eq!(b.client.route_cache_size, 0);
+        assert_eq!(
+            b.client.file_root.as_deref(),
+            Some(std::path::Path::new(root))
+        );
         gazette_config_free(copy);
         gazette_config_free(cfg);
         gazette_config_free(std::ptr::null_mut());
@@ -404,11 +440,27 @@ mod bearer_tests {
         assert_eq!(set(cfg, "line\nbreak"), gazette_status::InvalidArgument);
         assert_eq!(set(cfg, "s3cr3t"), gazette_status::Ok);
         let inner = unsafe { &(*cfg).inner };
-        assert_eq!(inner.bearer_token, Some(Secret("s3cr3t".into())));
+        assert_eq!(inner.client.bearer_token.as_deref(), Some("s3cr3t"));
         assert!(!format!("{inner:?}").contains("s3cr3t"));
         assert_eq!(set(cfg, ""), gazette_status::Ok);
-        assert_eq!(unsafe { &(*cfg).inner }.bearer_token, None);
+        assert_eq!(unsafe { &(*cfg).inner }.client.bearer_token, None);
         assert_eq!(set(std::ptr::null_mut(), "x"), gazette_status::NullPointer);
+        gazette_config_free(cfg);
+    }
+}
+
+#[cfg(test)]
+mod default_tests {
+    use super::*;
+
+    /// A new C configuration holds the Rust client's defaults, not copies.
+    #[test]
+    fn defaults_are_the_clients() {
+        let cfg = gazette_config_new();
+        let inner = unsafe { &(*cfg).inner };
+        let want = ClientConfig::default();
+        assert_eq!(format!("{:?}", inner.client), format!("{want:?}"));
+        assert_eq!(inner.worker_threads, 2);
         gazette_config_free(cfg);
     }
 }

@@ -107,6 +107,13 @@ static void test_config(void) {
     CHECK_STATUS(gazette_config_set_max_message_size(cfg, 100, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(gazette_config_set_route_cache(cfg, 16, 1000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_route_cache(cfg, 16, 0, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, 0, 5000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, 400000, 20000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, -1, 20000, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, 1000, 0, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_connection_sweep_ms(cfg, 10000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_connection_sweep_ms(cfg, 0, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_keep_alive(NULL, 0, 1, NULL), GAZETTE_STATUS_NULL_POINTER);
     CHECK_STATUS(gazette_config_set_file_root(cfg, S("/tmp"), NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_file_root(cfg, NULL, 0, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_worker_threads(cfg, 1, NULL), GAZETTE_STATUS_OK);

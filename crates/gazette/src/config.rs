@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Settings of a [`Client`](crate::router::Client). Build one with
-/// [`ClientConfig::new`] and adjust the public fields.
-#[derive(Debug, Clone)]
+/// [`ClientConfig::new`] (or start from [`Default`], which has no endpoint)
+/// and adjust the public fields. `Debug` leaves the bearer token out.
+#[derive(Clone)]
 pub struct ClientConfig {
     /// Broker service address(es), each `http://host:port` (or `https://`).
     /// List, Apply and health checks go here, as does any journal RPC whose
@@ -49,11 +50,11 @@ pub struct ClientConfig {
 /// Default largest received gRPC message: 16 MiB, as Gazette's clients.
 pub const DEFAULT_MAX_RECEIVE_MESSAGE_SIZE: usize = 16 << 20;
 
-impl ClientConfig {
-    /// Defaults for talking to the broker(s) at `endpoint` (`http://host:port`).
-    pub fn new(endpoint: impl Into<String>) -> Self {
+impl Default for ClientConfig {
+    /// The defaults, with no endpoint yet.
+    fn default() -> Self {
         ClientConfig {
-            endpoints: vec![endpoint.into()],
+            endpoints: Vec::new(),
             zone: String::new(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: None,
@@ -65,6 +66,36 @@ impl ClientConfig {
             connection_sweep_interval: Duration::from_secs(30),
             bearer_token: None,
             file_root: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("endpoints", &self.endpoints)
+            .field("zone", &self.zone)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_receive_message_size", &self.max_receive_message_size)
+            .field("keep_alive_interval", &self.keep_alive_interval)
+            .field("keep_alive_timeout", &self.keep_alive_timeout)
+            .field("route_cache_size", &self.route_cache_size)
+            .field("route_cache_ttl", &self.route_cache_ttl)
+            .field("connection_sweep_interval", &self.connection_sweep_interval)
+            // A secret: only whether there is one.
+            .field("bearer_token", &self.bearer_token.as_ref().map(|_| ".."))
+            .field("file_root", &self.file_root)
+            .finish()
+    }
+}
+
+impl ClientConfig {
+    /// Defaults for talking to the broker(s) at `endpoint` (`http://host:port`).
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        ClientConfig {
+            endpoints: vec![endpoint.into()],
+            ..ClientConfig::default()
         }
     }
 
@@ -84,5 +115,20 @@ impl ClientConfig {
     pub fn with_file_root(mut self, root: impl Into<PathBuf>) -> Self {
         self.file_root = Some(root.into());
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ClientConfig;
+
+    #[test]
+    fn debug_hides_the_bearer_token() {
+        let mut config = ClientConfig::new("http://broker:1");
+        config.bearer_token = Some("s3cr3t".into());
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("bearer_token: Some(\"..\")"), "{shown}");
+        assert!(ClientConfig::default().endpoints.is_empty());
     }
 }
