@@ -24,7 +24,7 @@ use super::runtime::{Pending, Timeout, Waited};
 use super::status::gazette_status;
 use super::str::{check_journal_name, handle_ref, out_ptr, str_in};
 use gazette::error::Error;
-use gazette::protocol::{Fragment, ReadRequest, ReadResponse};
+use gazette::protocol::{Fragment, ReadRequest, ReadResponse, Validate};
 use gazette::reader::{ReadContext, ReadStep, Reader};
 use gazette::retry_reader::RetryReader;
 
@@ -473,12 +473,10 @@ pub(crate) fn read_request(
     let name = unsafe { str_in(journal, journal_len, "journal") }?;
     check_journal_name(&name)?;
     let request = read_request_for(name, opts);
-    let (offset, end_offset) = (request.offset, request.end_offset);
-    if offset < -1 || end_offset < 0 || (end_offset != 0 && offset >= 0 && end_offset < offset) {
-        return Err(FfiError::invalid(format!(
-            "invalid offsets (offset {offset}, end_offset {end_offset})"
-        )));
-    }
+    // The protocol's rules (offsets; the journal was checked above).
+    request
+        .validate()
+        .map_err(|why| FfiError::invalid(format!("invalid read request: {why}")))?;
     Ok(request)
 }
 

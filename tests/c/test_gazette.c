@@ -556,6 +556,12 @@ static void test_read_options(gazette_client *client) {
     EXPECT_ERR(gazette_reader_new(client, S("some/journal"), o, &r, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
     EXPECT_ERR(gazette_retry_reader_new(client, S("some/journal"), o, &rr, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
     CHECK(r == NULL && rr == NULL);
+    /* The rule and its words are the protocol's ReadRequest validation. */
+    err = NULL;
+    CHECK_STATUS(gazette_reader_new(client, S("some/journal"), o, &r, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK(err && strstr(gazette_error_message(err), "invalid EndOffset (5; expected 0 or Offset <= EndOffset)") != NULL);
+    gazette_error_free(err);
+    err = NULL;
     EXPECT_ERR(gazette_reader_new(client, S("some/journal"), NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_retry_reader_new(NULL, S("some/journal"), NULL, &rr, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_reader_new(client, "\xff", 1, NULL, &r, &err), GAZETTE_STATUS_INVALID_UTF8);
