@@ -429,7 +429,7 @@ typedef struct gazette_event {
 } gazette_event;
 
 // A log callback: `cb(userdata, level, target, message)`. `target` names
-// the library module (e.g. `gazette::client::retry_reader`) and `message`
+// the library module (e.g. `gazette::retry_reader`) and `message`
 // is the line (text, then `key=value` fields); both are NUL-terminated and
 // valid only during the call. See `gazette_set_log_callback`.
 typedef void (*gazette_log_callback)(void *userdata,

@@ -45,7 +45,7 @@ pub enum gazette_log_level {
 }
 
 /// A log callback: `cb(userdata, level, target, message)`. `target` names
-/// the library module (e.g. `gazette::client::retry_reader`) and `message`
+/// the library module (e.g. `gazette::retry_reader`) and `message`
 /// is the line (text, then `key=value` fields); both are NUL-terminated and
 /// valid only during the call. See `gazette_set_log_callback`.
 pub type gazette_log_callback = Option<
