@@ -465,6 +465,14 @@ gazette_status gazette_append(const struct gazette_client *client,
                               int64_t *end,
                               struct gazette_error **err);
 
+// The number of the batch this future completes: futures with equal
+// numbers belong to appends batched into one RPC (they complete together,
+// with one commit span); numbers are unique in the process and never 0.
+// Returns 0 for NULL. Each release hands out its own handle (free each),
+// so a callback or queue can be set per append; this number tells which
+// of them share a batch.
+uint64_t gazette_append_future_batch(const struct gazette_append_future *f);
+
 // The journal offset where the committed batch begins; -1 while pending,
 // after a failure, or for NULL. The caller's own bytes are a part of
 // `[begin, end)`, which spans every caller batched together.
@@ -767,8 +775,10 @@ void gazette_async_append_free(struct gazette_async_append *aa);
 // Takes ownership of `aa` and ends the write access. If a required error
 // or a write error is set, rolls back this caller's bytes and returns that
 // error. Otherwise the bytes are queued for the batch's RPC and `*out`
-// receives a new future of the batch (free with
-// `gazette_append_future_free`). `aa` is freed in every case, also when
+// receives a new handle on the batch's future (free with
+// `gazette_append_future_free`): one handle per release, so callbacks and
+// queues stay per append, while `gazette_append_future_batch` tells which
+// appends share a batch (and complete together, in one RPC). `aa` is freed in every case, also when
 // `out` is NULL (which rolls back).
 //
 // Errors: NULL_POINTER, the required status, FRAGMENT_IO, CANCELLED (the

@@ -18,7 +18,7 @@ use gazette::protocol::{AppendRequest, AppendResponse, Label};
 /// take it. Free with `gazette_append_options_free`.
 #[derive(Clone, Default)]
 pub struct gazette_append_options {
-    request: AppendRequest,
+    pub(crate) request: AppendRequest,
 }
 
 /// The request of an append to `journal` with optional options.

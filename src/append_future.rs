@@ -67,25 +67,34 @@ impl Hooks {
 /// `gazette_append_future_free`, which detaches: the append goes on.
 pub struct gazette_append_future {
     future: AppendFuture,
-    journal: CString,
+    /// The journal as a C string, built on first request.
+    journal: OnceLock<CString>,
     /// The error object of a failed completion, built on first request.
     error: OnceLock<Option<Box<gazette_error>>>,
-    hooks: Arc<Hooks>,
+    /// Made when a callback or queue is first set: a handle released per
+    /// record costs one allocation, not four.
+    hooks: OnceLock<Arc<Hooks>>,
 }
 
 impl gazette_append_future {
     /// A new handle on `future`, returned to C.
     pub(crate) fn boxed(future: AppendFuture) -> *mut gazette_append_future {
-        let journal = to_cstring(future.request().journal.clone());
-        let raw = Box::into_raw(Box::new(gazette_append_future {
+        Box::into_raw(Box::new(gazette_append_future {
             future,
-            journal,
+            journal: OnceLock::new(),
             error: OnceLock::new(),
-            hooks: Arc::default(),
-        }));
-        // SAFETY: just allocated.
-        unsafe { (*raw).hooks.lock().handle = Some(raw as usize) };
-        raw
+            hooks: OnceLock::new(),
+        }))
+    }
+
+    /// The hooks, made on first use; they know this handle's (boxed,
+    /// stable) address until it is freed.
+    fn hooks(&self) -> &Arc<Hooks> {
+        self.hooks.get_or_init(|| {
+            let hooks = Arc::<Hooks>::default();
+            hooks.lock().handle = Some(self as *const Self as usize);
+            hooks
+        })
     }
 
     pub(crate) fn future(&self) -> &AppendFuture {
@@ -190,7 +199,25 @@ pub extern "C" fn gazette_append_future_error(
 pub extern "C" fn gazette_append_future_journal(f: *const gazette_append_future) -> *const c_char {
     ffi_boundary!({
         // SAFETY: NULL or a live future.
-        unsafe { f.as_ref() }.map_or(c"".as_ptr(), |f| f.journal.as_ptr())
+        unsafe { f.as_ref() }.map_or(c"".as_ptr(), |f| {
+            f.journal
+                .get_or_init(|| to_cstring(f.future.request().journal.clone()))
+                .as_ptr()
+        })
+    })
+}
+
+/// The number of the batch this future completes: futures with equal
+/// numbers belong to appends batched into one RPC (they complete together,
+/// with one commit span); numbers are unique in the process and never 0.
+/// Returns 0 for NULL. Each release hands out its own handle (free each),
+/// so a callback or queue can be set per append; this number tells which
+/// of them share a batch.
+#[no_mangle]
+pub extern "C" fn gazette_append_future_batch(f: *const gazette_append_future) -> u64 {
+    ffi_boundary!({
+        // SAFETY: NULL or a live future.
+        unsafe { f.as_ref() }.map_or(0, |f| f.future.batch_id())
     })
 }
 
@@ -240,7 +267,7 @@ pub extern "C" fn gazette_append_future_set_callback(
         let cb = cb.ok_or_else(|| FfiError::null("cb"))?;
         {
             let mut set = handle
-                .hooks
+                .hooks()
                 .callback_set
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
@@ -252,7 +279,7 @@ pub extern "C" fn gazette_append_future_set_callback(
             }
             *set = true;
         }
-        let hooks = Arc::clone(&handle.hooks);
+        let hooks = Arc::clone(handle.hooks());
         let userdata = userdata as usize;
         // A clone: the callback may free `handle` while `on_done` runs.
         let future = handle.future.clone();
@@ -294,7 +321,11 @@ pub extern "C" fn gazette_append_future_set_queue(
         let f = unsafe { handle_ref(f, "future") }?;
         let queue = Arc::clone(&unsafe { handle_ref(cq, "cq") }?.queue);
         {
-            let mut set = f.hooks.queue_set.lock().unwrap_or_else(|p| p.into_inner());
+            let mut set = f
+                .hooks()
+                .queue_set
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
             if *set {
                 return Err(FfiError::new(
                     gazette_status::InvalidState,
@@ -324,12 +355,13 @@ pub extern "C" fn gazette_append_future_free(f: *mut gazette_append_future) {
         if !f.is_null() {
             // SAFETY: created by this library, freed once.
             let f = unsafe { Box::from_raw(f) };
+            // Without hooks no callback can know this handle: nothing to wait for.
+            let Some(hooks) = f.hooks.get() else { return };
             let me = std::thread::current().id();
-            let mut guard = f.hooks.lock();
+            let mut guard = hooks.lock();
             guard.handle = None;
             while guard.running_on.is_some_and(|t| t != me) {
-                guard = f
-                    .hooks
+                guard = hooks
                     .done
                     .wait_timeout(guard, Duration::from_millis(100))
                     .unwrap_or_else(|p| p.into_inner())

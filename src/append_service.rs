@@ -15,7 +15,7 @@ use super::error::{gazette_error, FfiError};
 use super::op_future::gazette_op_futures;
 use super::runtime::{Timeout, Waited};
 use super::status::gazette_status;
-use super::str::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
+use super::str::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in, str_ref};
 use gazette::append_service::{AppendService, AppendServiceConfig};
 use gazette::op_future::OpFutures;
 
@@ -168,19 +168,31 @@ pub extern "C" fn gazette_append_service_start(
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
         let svc = unsafe { handle_ref(svc, "svc") }?;
-        let name = unsafe { str_in(journal, journal_len, "journal") }?;
+        let name = unsafe { str_ref(journal, journal_len, "journal") }?;
         let out = out_ptr(out, "out")?;
-        check_journal_name(&name)?;
         svc.check()?;
-        // SAFETY: NULL or a live set.
-        let deps: OpFutures =
-            unsafe { deps.as_ref() }.map_or_else(OpFutures::new, |d| d.set.clone());
         let timeout = Timeout::from_ms(timeout_ms)?;
-        let request = request_for(name, opts);
+        // SAFETY: NULL or live options and set, per the contract.
+        let (options, deps) = unsafe { (opts.as_ref(), deps.as_ref()) };
+        let options = options.map(|o| &o.request);
+        let no_deps;
+        let deps = match deps {
+            Some(d) => &d.set,
+            None => {
+                no_deps = OpFutures::new();
+                &no_deps
+            }
+        };
         // Fast path: the batch is free, so take it here, on the caller's
-        // thread, with no round trip through the runtime. Only a contended
-        // batch waits there, where the timeout can be honoured.
-        let append = match svc.service.try_start_append(&request, &deps) {
+        // thread, with no round trip through the runtime and no copy of the
+        // name or options. Only a contended batch waits there, where the
+        // timeout can be honoured. The name is checked when its chain is
+        // made: a live chain's name was checked (every chain of this
+        // service starts here), so joining one skips the check.
+        let started = svc
+            .service
+            .try_start_append_checked(name, options, deps, || check_journal_name(name));
+        let append = match started? {
             Some(append) => append,
             None if timeout == Timeout::Poll => {
                 return Err(FfiError::new(
@@ -190,6 +202,8 @@ pub extern "C" fn gazette_append_service_start(
             }
             None => {
                 let service = svc.service.clone();
+                let request = request_for(name.to_string(), opts);
+                let deps = deps.clone();
                 svc.shared.call(timeout_ms, async move {
                     Ok(service.start_append(request, deps).await)
                 })?

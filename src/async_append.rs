@@ -92,8 +92,10 @@ pub extern "C" fn gazette_async_append_require(
 /// Takes ownership of `aa` and ends the write access. If a required error
 /// or a write error is set, rolls back this caller's bytes and returns that
 /// error. Otherwise the bytes are queued for the batch's RPC and `*out`
-/// receives a new future of the batch (free with
-/// `gazette_append_future_free`). `aa` is freed in every case, also when
+/// receives a new handle on the batch's future (free with
+/// `gazette_append_future_free`): one handle per release, so callbacks and
+/// queues stay per append, while `gazette_append_future_batch` tells which
+/// appends share a batch (and complete together, in one RPC). `aa` is freed in every case, also when
 /// `out` is NULL (which rolls back).
 ///
 /// Errors: NULL_POINTER, the required status, FRAGMENT_IO, CANCELLED (the

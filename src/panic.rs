@@ -49,6 +49,12 @@ impl PanicValue for u32 {
     }
 }
 
+impl PanicValue for u64 {
+    fn panic_value() -> Self {
+        0
+    }
+}
+
 impl PanicValue for usize {
     fn panic_value() -> Self {
         0

@@ -45,14 +45,22 @@ pub unsafe fn bytes_in(ptr: *const u8, len: usize, arg: &str) -> Result<Bytes, F
 /// # Safety
 /// As for [`bytes_ref`].
 pub unsafe fn str_in(ptr: *const c_char, len: usize, arg: &str) -> Result<String, FfiError> {
+    str_ref(ptr, len, arg).map(str::to_owned)
+}
+
+/// Borrows a `(ptr, len)` UTF-8 string for the duration of a call (hot
+/// paths that copy only what they keep).
+///
+/// # Safety
+/// As for [`bytes_ref`].
+pub unsafe fn str_ref<'a>(ptr: *const c_char, len: usize, arg: &str) -> Result<&'a str, FfiError> {
     let raw = bytes_ref(ptr.cast(), len, arg)?;
-    match std::str::from_utf8(raw) {
-        Ok(s) => Ok(s.to_owned()),
-        Err(e) => Err(FfiError::new(
+    std::str::from_utf8(raw).map_err(|e| {
+        FfiError::new(
             gazette_status::InvalidUtf8,
             format!("{arg} is not valid UTF-8: {e}"),
-        )),
-    }
+        )
+    })
 }
 
 /// Dereferences a required input handle.

@@ -1105,6 +1105,49 @@ static int wait_calls(struct cb_seen *seen, int want) {
     return __atomic_load_n(&seen->calls, __ATOMIC_SEQ_CST);
 }
 
+/* Futures of one batch share a batch number; each batch is one RPC. */
+static void test_append_batches(gazette_client *client) {
+    enum { N = 64 };
+    char name[128];
+    gazette_append_service *svc = NULL;
+    gazette_append_future *f[N];
+    uint64_t rpcs0 = 0, rpcs1 = 0, retries0 = 0, retries1 = 0;
+    size_t distinct = 0, zero_ids = 0, mismatches = 0, disorder = 0;
+    int i, j;
+    unique_name(name, sizeof name, "svc-batches");
+    create_journal(client, name, "svc");
+    CHECK(gazette_append_future_batch(NULL) == 0);
+    CHECK_STATUS(gazette_append_service_new(client, NULL, &svc, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_client_stat(client, S("append_rpcs"), &rpcs0, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_client_stat(client, S("retries"), &retries0, NULL), GAZETTE_STATUS_OK);
+    for (i = 0; i < N; i++) f[i] = async_put(svc, name, "0123456789", NULL);
+    for (i = 0; i < N; i++) CHECK_STATUS(gazette_append_future_wait(f[i], 10000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_client_stat(client, S("append_rpcs"), &rpcs1, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_client_stat(client, S("retries"), &retries1, NULL), GAZETTE_STATUS_OK);
+    /* Counted, then checked once (a CHECK per pair would count as 4,096 checks). */
+    for (i = 0; i < N; i++) {
+        int first = 1;
+        zero_ids += gazette_append_future_batch(f[i]) == 0;
+        for (j = 0; j < N; j++) {
+            int same = gazette_append_future_batch(f[i]) == gazette_append_future_batch(f[j]);
+            /* Same batch, same commit span; else another span. */
+            mismatches += same != (gazette_append_future_commit_begin(f[i]) ==
+                                   gazette_append_future_commit_begin(f[j]));
+            if (same && j < i) first = 0;
+        }
+        distinct += first;
+        /* Appends were made in order, so batches are runs of consecutive appends. */
+        if (i > 0)
+            disorder += gazette_append_future_commit_begin(f[i]) < gazette_append_future_commit_begin(f[i - 1]);
+    }
+    CHECK(zero_ids == 0 && mismatches == 0 && disorder == 0);
+    CHECK(distinct >= 1 && distinct <= rpcs1 - rpcs0);
+    if (retries1 == retries0) CHECK(distinct == rpcs1 - rpcs0);
+    for (i = 0; i < N; i++) gazette_append_future_free(f[i]);
+    CHECK_STATUS(gazette_append_service_close(svc, 10000, NULL), GAZETTE_STATUS_OK);
+    gazette_append_service_free(svc);
+}
+
 static void test_append_service_basics(gazette_client *client) {
     char name[128], other[128];
     gazette_append_service *svc = NULL;
@@ -1555,6 +1598,7 @@ int main(void) {
         test_appends(client);
         test_threads(client);
         test_append_service_basics(client);
+        test_append_batches(client);
         test_cq_notify(client);
         test_append_service_threads(client);
         test_polled_list_and_health(client);

@@ -59,9 +59,21 @@ fn validate_alphabet(
     if len < min || len > max {
         return invalid!("invalid length ({len}; expected {min} <= length <= {max})");
     }
-    if s.chars()
-        .all(|c| c.is_alphabetic() || c.is_numeric() || symbols.contains(c))
-    {
+    // ASCII bytes are checked without decoding (the common case, and a hot
+    // path of every append); anything else by its char's Unicode class.
+    let allowed = |c: char| c.is_alphabetic() || c.is_numeric() || symbols.contains(c);
+    let ok = if s.is_ascii() {
+        // A bit per ASCII symbol, so each byte is one test.
+        let table = symbols
+            .bytes()
+            .filter(u8::is_ascii)
+            .fold(0u128, |t, b| t | 1 << b);
+        s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || table & (1 << b) != 0)
+    } else {
+        s.chars().all(allowed)
+    };
+    if ok {
         Ok(())
     } else {
         invalid!("not a valid token ({s})")
@@ -79,7 +91,7 @@ pub fn validate_token(s: &str, min: usize, max: usize) -> Result<(), ValidationE
 /// (as `path.Clean`); not rooted.
 pub fn validate_path_component(s: &str, min: usize, max: usize) -> Result<(), ValidationError> {
     validate_alphabet(s, PATH_SYMBOLS, min, max)?;
-    if !s.is_empty() && path::clean(s) != s {
+    if !s.is_empty() && !path::is_clean(s) {
         return invalid!("must be a clean path ({s})");
     }
     if s.starts_with('/') {

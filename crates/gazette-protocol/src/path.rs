@@ -33,6 +33,34 @@ pub fn clean(p: &str) -> String {
     }
 }
 
+/// True if `clean(p) == p`, decided without building the cleaned path: no
+/// empty or `.` element (bar `.` itself), no trailing slash, and `..` only
+/// as leading elements of a relative path.
+pub fn is_clean(p: &str) -> bool {
+    if p == "." || p == "/" {
+        return true;
+    }
+    let (rooted, body) = match p.strip_prefix('/') {
+        Some(body) => (true, body),
+        None => (false, p),
+    };
+    // One pass over the bytes (a hot path of every append): each element
+    // is classified as it ends.
+    let mut leading = !rooted;
+    let mut start = 0;
+    let bytes = body.as_bytes();
+    for end in (0..=bytes.len()).filter(|&i| i == bytes.len() || bytes[i] == b'/') {
+        match &bytes[start..end] {
+            b"" | b"." => return false,
+            b".." if leading => {}
+            b".." => return false,
+            _ => leading = false,
+        }
+        start = end + 1;
+    }
+    true
+}
+
 /// Joins the non-empty `elems` with `/` and cleans the result, like Go's
 /// `path.Join` (which returns `""` when every element is empty).
 pub fn join(elems: &[&str]) -> String {
@@ -68,6 +96,24 @@ mod tests {
         ] {
             assert_eq!(clean(input), want, "clean({input:?})");
         }
+    }
+
+    #[test]
+    fn is_clean_agrees_with_clean() {
+        // Every string of up to 7 symbols over the characters that matter.
+        let alphabet = ['a', '.', '/'];
+        let mut count = 0;
+        let mut stack = vec![String::new()];
+        while let Some(p) = stack.pop() {
+            assert_eq!(is_clean(&p), clean(&p) == p, "is_clean({p:?})");
+            count += 1;
+            if p.len() < 7 {
+                for c in alphabet {
+                    stack.push(format!("{p}{c}"));
+                }
+            }
+        }
+        assert_eq!(count, (3usize.pow(8) - 1) / 2);
     }
 
     #[test]

@@ -269,6 +269,68 @@ impl Batch {
     }
 }
 
+/// Admits every new chain (starts that check nothing).
+fn admit_all() -> std::result::Result<(), std::convert::Infallible> {
+    Ok(())
+}
+
+/// What a `start_append` asks for: a journal, the other request fields
+/// (`options`; the default request if `None`) and dependencies.
+struct Want<'a> {
+    journal: &'a str,
+    options: Option<&'a AppendRequest>,
+    dependencies: &'a OpFutures,
+}
+
+impl<'a> Want<'a> {
+    fn of(request: &'a AppendRequest, dependencies: &'a OpFutures) -> Want<'a> {
+        Want {
+            journal: &request.journal,
+            options: Some(request),
+            dependencies,
+        }
+    }
+
+    /// The request, built (only when a new batch needs it).
+    fn request(&self) -> AppendRequest {
+        let mut request = self.options.cloned().unwrap_or_default();
+        if request.journal != self.journal {
+            request.journal = self.journal.to_string();
+        }
+        request
+    }
+
+    /// Whether a batch of the chain of `journal` sending `request` takes
+    /// this append: every field but the journal (the chain's) must match.
+    fn matches(&self, request: &AppendRequest) -> bool {
+        let default = AppendRequest::default();
+        let want = self.options.unwrap_or(&default);
+        // Destructured so a new field cannot be forgotten here.
+        let AppendRequest {
+            header,
+            journal: _,
+            do_not_proxy,
+            content,
+            offset,
+            check_registers,
+            union_registers,
+            subtract_registers,
+            suspend,
+            min_etcd_revision,
+        } = request;
+        *do_not_proxy == want.do_not_proxy
+            && *offset == want.offset
+            && *suspend == want.suspend
+            && *min_etcd_revision == want.min_etcd_revision
+            && *header == want.header
+            && content.len() == want.content.len()
+            && (content.is_empty() || *content == want.content)
+            && *check_registers == want.check_registers
+            && *union_registers == want.union_registers
+            && *subtract_registers == want.subtract_registers
+    }
+}
+
 impl std::fmt::Debug for AppendService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppendService")
@@ -340,10 +402,11 @@ impl AppendService {
         request: AppendRequest,
         dependencies: OpFutures,
     ) -> AsyncAppend {
+        let want = Want::of(&request, &dependencies);
         loop {
-            let (chain, serve) = self.service().chain_for(&request, &dependencies);
+            let Ok((chain, serve)) = self.service().chain_for(&want, &mut admit_all);
             let guard = chain.state.clone().lock_owned().await;
-            match self.service().join(guard, serve, &request, &dependencies) {
+            match self.service().join(guard, serve, &want) {
                 Some(append) => return append,
                 None => tokio::task::yield_now().await,
             }
@@ -357,15 +420,16 @@ impl AppendService {
         request: AppendRequest,
         dependencies: OpFutures,
     ) -> AsyncAppend {
+        let want = Want::of(&request, &dependencies);
         loop {
-            let (chain, serve) = self.service().chain_for(&request, &dependencies);
+            let Ok((chain, serve)) = self.service().chain_for(&want, &mut admit_all);
             // Uncontended (the common case) costs one atomic; only a busy
             // chain pays for parking the thread.
             let guard = match chain.state.clone().try_lock_owned() {
                 Ok(guard) => guard,
                 Err(_) => chain.state.clone().blocking_lock_owned(),
             };
-            match self.service().join(guard, serve, &request, &dependencies) {
+            match self.service().join(guard, serve, &want) {
                 Some(append) => return append,
                 None => std::thread::yield_now(),
             }
@@ -381,12 +445,51 @@ impl AppendService {
         request: &AppendRequest,
         dependencies: &OpFutures,
     ) -> Option<AsyncAppend> {
+        self.try_start_append_to(&request.journal, Some(request), dependencies)
+    }
+
+    /// Like [`AppendService::try_start_append`] for the request `options`
+    /// (the default request if `None`; its own journal is ignored) sent to
+    /// `journal`. The request is built only if a new batch needs one, so
+    /// joining a batch allocates nothing: the hot path of many small
+    /// appends.
+    pub fn try_start_append_to(
+        &self,
+        journal: &str,
+        options: Option<&AppendRequest>,
+        dependencies: &OpFutures,
+    ) -> Option<AsyncAppend> {
+        let Ok(append) = self.try_start_append_checked(journal, options, dependencies, admit_all);
+        append
+    }
+
+    /// Like [`AppendService::try_start_append_to`], running `check` first
+    /// if the journal has no live chain (no append pending), and failing
+    /// with its error. Callers validate a journal name this way once per
+    /// chain rather than on every append. `check` runs under the service's
+    /// index lock: keep it short.
+    pub fn try_start_append_checked<E>(
+        &self,
+        journal: &str,
+        options: Option<&AppendRequest>,
+        dependencies: &OpFutures,
+        check: impl FnOnce() -> std::result::Result<(), E>,
+    ) -> std::result::Result<Option<AsyncAppend>, E> {
+        let want = Want {
+            journal,
+            options,
+            dependencies,
+        };
+        let mut check = Some(check);
+        let mut admit = || check.take().map_or(Ok(()), |check| check());
         loop {
-            let (chain, serve) = self.service().chain_for(request, dependencies);
+            let (chain, serve) = self.service().chain_for(&want, &mut admit)?;
             // On failure a new chain's starter (if any) starts its loop on drop.
-            let guard = chain.state.clone().try_lock_owned().ok()?;
-            if let Some(append) = self.service().join(guard, serve, request, dependencies) {
-                return Some(append);
+            let Ok(guard) = chain.state.clone().try_lock_owned() else {
+                return Ok(None);
+            };
+            if let Some(append) = self.service().join(guard, serve, &want) {
+                return Ok(Some(append));
             }
         }
     }
@@ -482,16 +585,18 @@ impl Service {
 
     /// The journal's live chain, created if there is none; for a new chain,
     /// also the starter of its serve loop.
-    fn chain_for(
+    fn chain_for<E>(
         self: &Arc<Self>,
-        request: &AppendRequest,
-        dependencies: &OpFutures,
-    ) -> (Arc<Chain>, Option<ServeStarter>) {
+        want: &Want<'_>,
+        admit: &mut dyn FnMut() -> std::result::Result<(), E>,
+    ) -> std::result::Result<(Arc<Chain>, Option<ServeStarter>), E> {
         let mut index = self.lock_index();
-        if let Some((chain, _)) = index.chains.get(&request.journal) {
-            return (chain.clone(), None);
+        if let Some((chain, _)) = index.chains.get(want.journal) {
+            return Ok((chain.clone(), None));
         }
-        let batch = Batch::new(self, request.clone(), dependencies.clone());
+        admit()?;
+        let request = want.request();
+        let batch = Batch::new(self, request.clone(), want.dependencies.clone());
         let tail = batch.future.clone();
         let abandoned = Arc::new(AtomicBool::new(false));
         let chain = Arc::new(Chain {
@@ -514,7 +619,7 @@ impl Service {
         index
             .chains
             .insert(request.journal.clone(), (chain.clone(), tail));
-        (chain, Some(starter))
+        Ok((chain, Some(starter)))
     }
 
     /// With the chain's lock held: picks (or chains) the batch to write and
@@ -523,8 +628,7 @@ impl Service {
         self: &Arc<Self>,
         mut guard: OwnedMutexGuard<ChainState>,
         serve: Option<ServeStarter>,
-        request: &AppendRequest,
-        dependencies: &OpFutures,
+        want: &Want<'_>,
     ) -> Option<AsyncAppend> {
         if let Some(mut serve) = serve {
             // Started while we hold the lock, so it begins with the batch
@@ -537,11 +641,11 @@ impl Service {
         }
         let tail = guard.queue.back().expect("a live chain has a batch");
         if tail.checkpoint > self.config.size_cutoff
-            || !dependencies.is_subset_of(&tail.dependencies)
-            || *request != tail.future.shared.request
+            || !want.dependencies.is_subset_of(&tail.dependencies)
+            || !want.matches(&tail.future.shared.request)
         {
-            let batch = Batch::new(self, request.clone(), dependencies.clone());
-            self.set_tail(&request.journal, &batch.future);
+            let batch = Batch::new(self, want.request(), want.dependencies.clone());
+            self.set_tail(want.journal, &batch.future);
             guard.queue.push_back(batch);
         }
         let tail = guard.queue.back_mut().expect("just checked");

@@ -18,6 +18,8 @@ use crate::protocol::{AppendRequest, AppendResponse};
 
 /// What the callers of one batch share.
 pub(super) struct BatchShared {
+    /// Unique in the process, never reused (see [`AppendFuture::batch_id`]).
+    id: u64,
     pub(super) request: AppendRequest,
     pub(super) op: AsyncOperation,
     /// The broker's last response, set before `op` resolves.
@@ -98,10 +100,18 @@ impl AppendFuture {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
+    /// The batch's number: equal for the futures of appends that share a
+    /// batch (one RPC), unique in the process otherwise, never 0.
+    pub fn batch_id(&self) -> u64 {
+        self.shared.id
+    }
+
     /// A new, unresolved batch future; `owner` is the service's id.
     pub(super) fn new(request: AppendRequest, owner: u64) -> AppendFuture {
+        static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         AppendFuture {
             shared: Arc::new(BatchShared {
+                id: IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 request,
                 op: AsyncOperation::owned_by(owner),
                 response: OnceLock::new(),

@@ -761,3 +761,44 @@ fn handles_cross_threads() {
     send_sync::<AsyncOperation>();
     send::<gazette::AsyncAppend>();
 }
+
+#[tokio::test]
+async fn try_start_append_to_joins_batches_of_equal_options_only() {
+    let env = TestEnv::start(1).await;
+    let journal = env.create_journal("start-to", CompressionCodec::None).await;
+    let svc = service(&env, AppendServiceConfig::default());
+    let gate = AsyncOperation::new();
+    let deps = gated(&gate);
+    let plain_elsewhere = AppendRequest {
+        journal: "the/options/journal/is/ignored".into(),
+        ..Default::default()
+    };
+    let direct = AppendRequest {
+        do_not_proxy: true,
+        ..Default::default()
+    };
+    let mut futures = Vec::new();
+    for (options, word) in [
+        (None, b"one "),
+        (Some(&plain_elsewhere), b"two "),
+        (Some(&direct), b"six "),
+    ] {
+        let mut aa = svc
+            .try_start_append_to(&journal, options, &deps)
+            .expect("the batch is free");
+        assert_eq!(aa.request().journal, journal, "sent to the named journal");
+        aa.write_all(word).unwrap();
+        futures.push(aa.release().unwrap());
+    }
+    assert!(
+        futures[0].ptr_eq(&futures[1]),
+        "equal options share a batch"
+    );
+    assert!(!futures[1].ptr_eq(&futures[2]), "other options start one");
+    assert!(futures[2].request().do_not_proxy);
+    gate.resolve(Ok(()));
+    for fut in &futures {
+        fut.wait().await.unwrap();
+    }
+    assert_eq!(read_all(&env, &journal).await, b"one two six ");
+}
