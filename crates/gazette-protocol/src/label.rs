@@ -195,7 +195,7 @@ pub fn journal_meta_labels(journal: &str) -> LabelSet {
 /// Builds a `LabelSet` from labels added in any order.
 ///
 /// ```
-/// use gazette::protocol::LabelSet;
+/// use gazette_protocol::LabelSet;
 /// let set = LabelSet::builder().add("topic", "a").add("env", "prod").build();
 /// assert_eq!(set.values_of("env"), ["prod"]);
 /// ```
