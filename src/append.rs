@@ -4,11 +4,12 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
+use super::args::{bytes_in, check_journal_name, handle_mut, handle_ref, str_in};
 use super::client::gazette_client;
 use super::error::{gazette_error, FfiError};
 use super::label::gazette_selector;
+use super::ownership::{free_box, opt_ref};
 use super::status::gazette_status;
-use super::str::{bytes_in, check_journal_name, handle_mut, handle_ref, str_in};
 use gazette::append::append;
 use gazette::protocol::journal::{validate_label_name, validate_label_value};
 use gazette::protocol::{AppendRequest, AppendResponse, Label};
@@ -24,8 +25,7 @@ pub struct gazette_append_options {
 /// The request of an append to `journal` with optional options.
 pub(crate) fn request_for(journal: String, opts: *const gazette_append_options) -> AppendRequest {
     // SAFETY: NULL or live options, per the callers' contracts.
-    let mut request =
-        unsafe { opts.as_ref() }.map_or_else(AppendRequest::default, |o| o.request.clone());
+    let mut request = opt_ref(opts).map_or_else(AppendRequest::default, |o| o.request.clone());
     request.journal = journal;
     request
 }
@@ -40,10 +40,7 @@ pub extern "C" fn gazette_append_options_new() -> *mut gazette_append_options {
 #[no_mangle]
 pub extern "C" fn gazette_append_options_free(opts: *mut gazette_append_options) {
     ffi_boundary!({
-        if !opts.is_null() {
-            // SAFETY: created by `gazette_append_options_new`, freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
+        free_box(opts);
     })
 }
 

@@ -7,11 +7,11 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::thread::ThreadId;
 use std::time::Duration;
 
+use super::args::handle_ref;
 use super::completion_queue::{gazette_cq, gazette_event, gazette_event_kind};
 use super::error::{gazette_error, to_cstring, FfiError};
 use super::runtime::Timeout;
 use super::status::gazette_status;
-use super::str::handle_ref;
 use gazette::append_service::AppendFuture;
 use gazette::Result;
 

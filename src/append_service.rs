@@ -9,13 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::append::{gazette_append_options, request_for};
+use super::args::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in, str_ref};
 use super::async_append::gazette_async_append;
 use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::op_future::gazette_op_futures;
 use super::runtime::{Timeout, Waited};
 use super::status::gazette_status;
-use super::str::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in, str_ref};
 use gazette::append_service::{AppendService, AppendServiceConfig};
 use gazette::op_future::OpFutures;
 

@@ -12,11 +12,12 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::append::{gazette_append_options, request_for, write_commit};
+use super::args::{bytes_in, check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
 use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_fragment;
+use super::ownership::{opt_ref, take_box};
 use super::status::gazette_status;
-use super::str::{bytes_in, check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
 use gazette::appender::Appender;
 
 /// Where an appender is in its life.
@@ -193,8 +194,7 @@ pub extern "C" fn gazette_appender_commit(
     appender: *const gazette_appender,
 ) -> *const gazette_fragment {
     ffi_boundary!({
-        // SAFETY: NULL or a live appender.
-        unsafe { appender.as_ref() }
+        opt_ref(appender)
             .and_then(|a| a.commit.as_deref())
             .map_or(std::ptr::null(), |f| f as *const gazette_fragment)
     })
@@ -234,9 +234,7 @@ pub extern "C" fn gazette_appender_abort(
 #[no_mangle]
 pub extern "C" fn gazette_appender_free(appender: *mut gazette_appender) {
     ffi_boundary!({
-        if !appender.is_null() {
-            // SAFETY: created by `gazette_appender_new`, freed once.
-            let a = unsafe { Box::from_raw(appender) };
+        if let Some(a) = take_box(appender) {
             if let State::Open(app) = a.state {
                 if a.shared.is_forked() {
                     // The runtime's threads are gone in a fork child: touch nothing.

@@ -5,11 +5,12 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
+use super::args::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
 use super::client::gazette_client;
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal;
+use super::ownership::{free_box, opt_ref, with_ref};
 use super::status::gazette_status;
-use super::str::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
 use gazette::list::apply_journals_in_batches;
 use gazette::protocol::{
     apply_request, journal_spec, ApplyRequest, CompressionCodec, JournalSpec, Label, LabelSet,
@@ -90,8 +91,7 @@ pub extern "C" fn gazette_journal_spec_from_journal(
     journal: *const gazette_journal,
 ) -> *mut gazette_journal_spec {
     ffi_boundary!({
-        // SAFETY: NULL or a live journal.
-        match unsafe { journal.as_ref() } {
+        match opt_ref(journal) {
             Some(j) => Box::into_raw(Box::new(gazette_journal_spec {
                 spec: j.spec.clone(),
             })),
@@ -104,10 +104,7 @@ pub extern "C" fn gazette_journal_spec_from_journal(
 #[no_mangle]
 pub extern "C" fn gazette_journal_spec_free(spec: *mut gazette_journal_spec) {
     ffi_boundary!({
-        if !spec.is_null() {
-            // SAFETY: created by this module, freed once.
-            drop(unsafe { Box::from_raw(spec) });
-        }
+        free_box(spec);
     })
 }
 
@@ -320,20 +317,14 @@ pub extern "C" fn gazette_apply_request_new() -> *mut gazette_apply_request {
 #[no_mangle]
 pub extern "C" fn gazette_apply_request_free(req: *mut gazette_apply_request) {
     ffi_boundary!({
-        if !req.is_null() {
-            // SAFETY: created by `gazette_apply_request_new`, freed once.
-            drop(unsafe { Box::from_raw(req) });
-        }
+        free_box(req);
     })
 }
 
 /// Number of changes in the request (0 for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_apply_request_len(req: *const gazette_apply_request) -> usize {
-    ffi_boundary!({
-        // SAFETY: NULL or a live request.
-        unsafe { req.as_ref() }.map_or(0, |r| r.changes.len())
-    })
+    ffi_boundary!({ with_ref(req, 0, |r| r.changes.len()) })
 }
 
 /// Adds a create-or-update of `spec` (copied). `expect_mod_revision`: 0

@@ -4,10 +4,10 @@ use std::ffi::c_char;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::args::{check_journal_name, handle_ref, str_in};
 use super::client::gazette_client;
 use super::error::gazette_error;
 use super::status::gazette_status;
-use super::str::{check_journal_name, handle_ref, str_in};
 use gazette::assignment::await_assignment;
 
 /// Waits up to `timeout_ms` until `journal` has a primary broker.

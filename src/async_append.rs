@@ -7,10 +7,10 @@ use std::io::Write;
 use std::sync::Arc;
 
 use super::append_future::gazette_append_future;
+use super::args::{bytes_ref, handle_mut, out_ptr, str_in};
 use super::client::Shared;
 use super::error::{gazette_error, FfiError};
 use super::status::gazette_status;
-use super::str::{bytes_ref, handle_mut, out_ptr, str_in};
 use gazette::append_service::AsyncAppend;
 use gazette::Error;
 

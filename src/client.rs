@@ -11,12 +11,13 @@ use std::time::Duration;
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::watch;
 
+use super::args::{handle_ref, out_ptr};
 use super::config::{gazette_config, Config};
 use super::error::{gazette_error, FfiError};
 use super::fork;
+use super::ownership::take_box;
 use super::runtime::{self, Pending, Timeout, Waited};
 use super::status::gazette_status;
-use super::str::{handle_ref, out_ptr};
 
 /// How long `gazette_client_free` waits for runtime threads to stop.
 const FREE_WAIT: Duration = Duration::from_millis(500);
@@ -231,9 +232,7 @@ pub extern "C" fn gazette_client_close(
 #[no_mangle]
 pub extern "C" fn gazette_client_free(client: *mut gazette_client) {
     ffi_boundary!({
-        if !client.is_null() {
-            // SAFETY: created by `gazette_client_new`, freed once.
-            let client = unsafe { Box::from_raw(client) };
+        if let Some(client) = take_box(client) {
             client.shared.close(FREE_WAIT);
         }
     })

@@ -12,10 +12,11 @@ use std::os::fd::FromRawFd;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use super::args::{bytes_in, handle_ref, out_ptr};
 use super::error::{gazette_error, FfiError};
+use super::ownership::{opt_ref, take_box};
 use super::runtime::Timeout;
 use super::status::gazette_status;
-use super::str::{bytes_in, handle_ref, out_ptr};
 
 /// What completed, in `gazette_event.kind`.
 #[repr(C)]
@@ -178,8 +179,7 @@ pub extern "C" fn gazette_cq_next(
 #[no_mangle]
 pub extern "C" fn gazette_cq_shutdown(cq: *const gazette_cq) {
     ffi_boundary!({
-        // SAFETY: NULL or a live queue.
-        if let Some(cq) = unsafe { cq.as_ref() } {
+        if let Some(cq) = opt_ref(cq) {
             cq.queue.shutdown();
         }
     })
@@ -231,9 +231,7 @@ pub extern "C" fn gazette_cq_set_notify_fd(
 #[no_mangle]
 pub extern "C" fn gazette_cq_free(cq: *mut gazette_cq) {
     ffi_boundary!({
-        if !cq.is_null() {
-            // SAFETY: created by `gazette_cq_new`, freed once.
-            let cq = unsafe { Box::from_raw(cq) };
+        if let Some(cq) = take_box(cq) {
             cq.queue.shutdown();
         }
     })

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use gazette::ClientConfig;
 
+use super::args::{handle_mut, handle_ref, str_in};
 use super::error::{gazette_error, FfiError};
+use super::ownership::{free_box, opt_ref};
 use super::status::gazette_status;
-use super::str::{handle_mut, handle_ref, str_in};
 
 /// The options of a client. Create with `gazette_config_new`, set options,
 /// pass to `gazette_client_new` (which copies it), free with
@@ -71,8 +72,7 @@ pub extern "C" fn gazette_config_new() -> *mut gazette_config {
 #[no_mangle]
 pub extern "C" fn gazette_config_dup(cfg: *const gazette_config) -> *mut gazette_config {
     ffi_boundary!({
-        // SAFETY: NULL or a live configuration.
-        match unsafe { cfg.as_ref() } {
+        match opt_ref(cfg) {
             Some(c) => Box::into_raw(Box::new(c.clone())),
             None => std::ptr::null_mut(),
         }
@@ -83,10 +83,7 @@ pub extern "C" fn gazette_config_dup(cfg: *const gazette_config) -> *mut gazette
 #[no_mangle]
 pub extern "C" fn gazette_config_free(cfg: *mut gazette_config) {
     ffi_boundary!({
-        if !cfg.is_null() {
-            // SAFETY: created by `gazette_config_new`/`_dup`, freed once.
-            drop(unsafe { Box::from_raw(cfg) });
-        }
+        free_box(cfg);
     })
 }
 

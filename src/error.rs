@@ -9,6 +9,7 @@
 use std::ffi::{c_char, CString};
 use std::panic;
 
+use super::ownership::{free_box, opt_ref, with_ref};
 use super::status::gazette_status;
 
 /// An error reported by a fallible call: a status, a message with the
@@ -207,8 +208,7 @@ pub unsafe fn message_of(e: *const gazette_error) -> String {
 #[no_mangle]
 pub extern "C" fn gazette_error_status(err: *const gazette_error) -> gazette_status {
     ffi_boundary!({
-        // SAFETY: NULL or a live error object.
-        match unsafe { err.as_ref() } {
+        match opt_ref(err) {
             Some(e) => e.status,
             None => gazette_status::NullPointer,
         }
@@ -220,8 +220,7 @@ pub extern "C" fn gazette_error_status(err: *const gazette_error) -> gazette_sta
 #[no_mangle]
 pub extern "C" fn gazette_error_message(err: *const gazette_error) -> *const c_char {
     ffi_boundary!({
-        // SAFETY: NULL or a live error object.
-        match unsafe { err.as_ref() } {
+        match opt_ref(err) {
             Some(e) => e.message.as_ptr(),
             None => c"".as_ptr(),
         }
@@ -232,19 +231,13 @@ pub extern "C" fn gazette_error_message(err: *const gazette_error) -> *const c_c
 /// otherwise (or for a NULL error) -1.
 #[no_mangle]
 pub extern "C" fn gazette_error_grpc_code(err: *const gazette_error) -> i32 {
-    ffi_boundary!({
-        // SAFETY: NULL or a live error object.
-        unsafe { err.as_ref() }.map_or(-1, |e| e.grpc_code)
-    })
+    ffi_boundary!({ with_ref(err, -1, |e| e.grpc_code) })
 }
 
 /// Whether repeating the failed call later may succeed (false for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_error_is_retryable(err: *const gazette_error) -> bool {
-    ffi_boundary!({
-        // SAFETY: NULL or a live error object.
-        unsafe { err.as_ref() }.is_some_and(|e| e.retryable)
-    })
+    ffi_boundary!({ opt_ref(err).is_some_and(|e| e.retryable) })
 }
 
 /// Takes ownership of an error object and frees it. NULL is a no-op.
@@ -252,10 +245,7 @@ pub extern "C" fn gazette_error_is_retryable(err: *const gazette_error) -> bool 
 #[no_mangle]
 pub extern "C" fn gazette_error_free(err: *mut gazette_error) {
     ffi_boundary!({
-        if !err.is_null() {
-            // SAFETY: created by `Box::into_raw` in `finish`, freed once.
-            drop(unsafe { Box::from_raw(err) });
-        }
+        free_box(err);
     })
 }
 

@@ -2,10 +2,11 @@
 
 use std::ffi::c_char;
 
+use super::args::{handle_ref, out_ptr, str_in};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal;
+use super::ownership::{free_box, opt_ref};
 use super::status::gazette_status;
-use super::str::{handle_ref, out_ptr, str_in};
 use gazette::protocol::label::{
     format_selector, journal_meta_labels, parse_label_selector, union_label_sets,
 };
@@ -55,8 +56,7 @@ pub extern "C" fn gazette_selector_format(
     cap: usize,
 ) -> usize {
     ffi_boundary!({
-        // SAFETY: NULL or a live selector.
-        let Some(sel) = (unsafe { sel.as_ref() }) else {
+        let Some(sel) = opt_ref(sel) else {
             return 0;
         };
         let text = format_selector(&sel.selector);
@@ -97,10 +97,7 @@ pub extern "C" fn gazette_selector_matches_journal(
 #[no_mangle]
 pub extern "C" fn gazette_selector_free(sel: *mut gazette_selector) {
     ffi_boundary!({
-        if !sel.is_null() {
-            // SAFETY: created by `gazette_selector_parse`, freed once.
-            drop(unsafe { Box::from_raw(sel) });
-        }
+        free_box(sel);
     })
 }
 

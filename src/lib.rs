@@ -31,6 +31,7 @@ pub mod append_future;
 pub mod append_service;
 pub mod appender;
 pub mod apply;
+pub mod args;
 pub mod assignment;
 pub mod async_append;
 pub mod client;
@@ -42,6 +43,7 @@ pub mod label;
 pub mod list;
 pub mod log;
 pub mod op_future;
+pub mod ownership;
 pub mod polled_list;
 pub mod read_options;
 pub mod reader;
@@ -50,7 +52,6 @@ pub mod runtime;
 pub mod stats;
 pub mod status;
 pub mod store_health;
-pub mod str;
 pub mod version;
 
 // The Rust tests of the C ABI. Unit tests, not integration tests, because the

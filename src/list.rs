@@ -5,10 +5,11 @@
 use std::ffi::{c_char, CString};
 use std::sync::Arc;
 
+use super::args::{check_journal_name, handle_ref, out_ptr, str_in};
 use super::client::gazette_client;
 use super::error::{gazette_error, to_cstring, FfiError};
+use super::ownership::{free_box, opt_ref, with_ref};
 use super::status::gazette_status;
-use super::str::{check_journal_name, handle_ref, out_ptr, str_in};
 use gazette::list::{get_journal, list_all_fragments, list_all_journals};
 use gazette::protocol::label::parse_label_selector;
 use gazette::protocol::{
@@ -234,10 +235,7 @@ pub extern "C" fn gazette_list_fragments(
 /// Number of journals in a list (0 for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_journal_list_len(list: *const gazette_journal_list) -> usize {
-    ffi_boundary!({
-        // SAFETY: NULL or a live list.
-        unsafe { list.as_ref() }.map_or(0, |l| l.items.len())
-    })
+    ffi_boundary!({ with_ref(list, 0, |l| l.items.len()) })
 }
 
 /// The journal at `index`, borrowed from the list (do not free it), or NULL
@@ -248,8 +246,7 @@ pub extern "C" fn gazette_journal_list_get(
     index: usize,
 ) -> *const gazette_journal {
     ffi_boundary!({
-        // SAFETY: NULL or a live list.
-        unsafe { list.as_ref() }
+        opt_ref(list)
             .and_then(|l| l.items.get(index))
             .map_or(std::ptr::null(), |j| j as *const _)
     })
@@ -259,10 +256,7 @@ pub extern "C" fn gazette_journal_list_get(
 #[no_mangle]
 pub extern "C" fn gazette_journal_list_free(list: *mut gazette_journal_list) {
     ffi_boundary!({
-        if !list.is_null() {
-            // SAFETY: created by `gazette_journal_list`, freed once.
-            drop(unsafe { Box::from_raw(list) });
-        }
+        free_box(list);
     })
 }
 
@@ -271,16 +265,12 @@ pub extern "C" fn gazette_journal_list_free(list: *mut gazette_journal_list) {
 #[no_mangle]
 pub extern "C" fn gazette_journal_free(journal: *mut gazette_journal) {
     ffi_boundary!({
-        if !journal.is_null() {
-            // SAFETY: created by `gazette_get_journal`, freed once.
-            drop(unsafe { Box::from_raw(journal) });
-        }
+        free_box(journal);
     })
 }
 
 fn journal<'a>(j: *const gazette_journal) -> Option<&'a gazette_journal> {
-    // SAFETY: NULL or a live journal, per every accessor's contract.
-    unsafe { j.as_ref() }
+    opt_ref(j)
 }
 
 /// The journal's name (empty string for NULL).
@@ -409,10 +399,7 @@ pub extern "C" fn gazette_journal_route_primary(j: *const gazette_journal) -> i3
 /// Number of fragments in a list (0 for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_fragment_list_len(list: *const gazette_fragment_list) -> usize {
-    ffi_boundary!({
-        // SAFETY: NULL or a live list.
-        unsafe { list.as_ref() }.map_or(0, |l| l.items.len())
-    })
+    ffi_boundary!({ with_ref(list, 0, |l| l.items.len()) })
 }
 
 /// The fragment at `index`, borrowed from the list, or NULL when out of range.
@@ -422,8 +409,7 @@ pub extern "C" fn gazette_fragment_list_get(
     index: usize,
 ) -> *const gazette_fragment {
     ffi_boundary!({
-        // SAFETY: NULL or a live list.
-        unsafe { list.as_ref() }
+        opt_ref(list)
             .and_then(|l| l.items.get(index))
             .map_or(std::ptr::null(), |f| f as *const _)
     })
@@ -433,16 +419,12 @@ pub extern "C" fn gazette_fragment_list_get(
 #[no_mangle]
 pub extern "C" fn gazette_fragment_list_free(list: *mut gazette_fragment_list) {
     ffi_boundary!({
-        if !list.is_null() {
-            // SAFETY: created by `gazette_fragment_list`, freed once.
-            drop(unsafe { Box::from_raw(list) });
-        }
+        free_box(list);
     })
 }
 
 fn fragment<'a>(f: *const gazette_fragment) -> Option<&'a gazette_fragment> {
-    // SAFETY: NULL or a live fragment, per every accessor's contract.
-    unsafe { f.as_ref() }
+    opt_ref(f)
 }
 
 /// First journal offset of the fragment (-1 for NULL).

@@ -2,9 +2,10 @@
 //! Wraps `OpFutures` of `client/op_future.rs`.
 
 use super::append_future::gazette_append_future;
+use super::args::{handle_mut, handle_ref};
 use super::error::gazette_error;
+use super::ownership::{free_box, with_ref};
 use super::status::gazette_status;
-use super::str::{handle_mut, handle_ref};
 use gazette::op_future::OpFutures;
 
 /// A set of futures (by identity: adding one twice keeps one). Not
@@ -43,19 +44,13 @@ pub extern "C" fn gazette_op_futures_add(
 /// The number of operations in the set (0 for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_op_futures_len(set: *const gazette_op_futures) -> usize {
-    ffi_boundary!({
-        // SAFETY: NULL or a live set.
-        unsafe { set.as_ref() }.map_or(0, |s| s.set.len())
-    })
+    ffi_boundary!({ with_ref(set, 0, |s| s.set.len()) })
 }
 
 /// Takes ownership of a set and frees it. NULL is a no-op.
 #[no_mangle]
 pub extern "C" fn gazette_op_futures_free(set: *mut gazette_op_futures) {
     ffi_boundary!({
-        if !set.is_null() {
-            // SAFETY: created by this library, freed once.
-            drop(unsafe { Box::from_raw(set) });
-        }
+        free_box(set);
     })
 }

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
+use super::args::{handle_ref, out_ptr, str_in};
 use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal_list;
+use super::ownership::take_box;
 use super::status::gazette_status;
-use super::str::{handle_ref, out_ptr, str_in};
 use gazette::protocol::label::parse_label_selector;
 use gazette::protocol::{ListRequest, ListResponse};
 use gazette::PolledList;
@@ -144,9 +145,7 @@ pub extern "C" fn gazette_polled_list_get(
 #[no_mangle]
 pub extern "C" fn gazette_polled_list_free(pl: *mut gazette_polled_list) {
     ffi_boundary!({
-        if !pl.is_null() {
-            // SAFETY: created by `gazette_polled_list_new`, freed once.
-            let pl = unsafe { Box::from_raw(pl) };
+        if let Some(pl) = take_box(pl) {
             if pl.shared.is_forked() {
                 std::mem::forget(pl);
             } else {

@@ -2,9 +2,10 @@
 //! set one by one and copied by `gazette_reader_new` and
 //! `gazette_retry_reader_new`.
 
+use super::args::handle_mut;
 use super::error::{gazette_error, FfiError};
+use super::ownership::{free_box, opt_ref};
 use super::status::gazette_status;
-use super::str::handle_mut;
 use gazette::protocol::ReadRequest;
 
 /// Options of a read: where it starts and ends, whether it waits for new
@@ -21,8 +22,7 @@ pub struct gazette_read_options {
 /// The request of a read of `journal` with optional options.
 pub(crate) fn read_request_for(journal: String, opts: *const gazette_read_options) -> ReadRequest {
     // SAFETY: NULL or live options, per the callers' contracts.
-    let mut request =
-        unsafe { opts.as_ref() }.map_or_else(ReadRequest::default, |o| o.request.clone());
+    let mut request = opt_ref(opts).map_or_else(ReadRequest::default, |o| o.request.clone());
     request.journal = journal;
     request
 }
@@ -37,10 +37,7 @@ pub extern "C" fn gazette_read_options_new() -> *mut gazette_read_options {
 #[no_mangle]
 pub extern "C" fn gazette_read_options_free(opts: *mut gazette_read_options) {
     ffi_boundary!({
-        if !opts.is_null() {
-            // SAFETY: created by `gazette_read_options_new`, freed once.
-            drop(unsafe { Box::from_raw(opts) });
-        }
+        free_box(opts);
     })
 }
 

@@ -16,13 +16,13 @@ use std::time::Instant;
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
+use super::args::{check_journal_name, handle_ref, out_ptr, str_in};
 use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, to_cstring, FfiError, FfiResult};
 use super::list::gazette_fragment;
 use super::read_options::{gazette_read_options, read_request_for};
 use super::runtime::{Pending, Timeout, Waited};
 use super::status::gazette_status;
-use super::str::{check_journal_name, handle_ref, out_ptr, str_in};
 use gazette::error::Error;
 use gazette::protocol::{Fragment, ReadRequest, ReadResponse, Validate};
 use gazette::reader::{ReadContext, ReadStep, Reader};

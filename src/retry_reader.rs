@@ -6,13 +6,14 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
+use super::args::{handle_ref, out_ptr};
 use super::client::gazette_client;
 use super::error::gazette_error;
 use super::list::gazette_fragment;
+use super::ownership::{opt_ref, take_box, with_ref};
 use super::read_options::gazette_read_options;
 use super::reader::{read_request, ReadCore, Source};
 use super::status::gazette_status;
-use super::str::{handle_ref, out_ptr};
 use gazette::retry_reader::RetryReader;
 
 /// A retrying reader of one journal. Calls are serialized (one read at a
@@ -118,19 +119,13 @@ pub extern "C" fn gazette_retry_reader_seek(
 /// The journal offset of the next byte the caller will get (-1 for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_offset(reader: *const gazette_retry_reader) -> i64 {
-    ffi_boundary!({
-        // SAFETY: NULL or a live reader.
-        unsafe { reader.as_ref() }.map_or(-1, |r| r.core.offset())
-    })
+    ffi_boundary!({ with_ref(reader, -1, |r| r.core.offset()) })
 }
 
 /// The write head last reported by a broker, or -1 (also for NULL).
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_write_head(reader: *const gazette_retry_reader) -> i64 {
-    ffi_boundary!({
-        // SAFETY: NULL or a live reader.
-        unsafe { reader.as_ref() }.map_or(-1, |r| r.core.write_head())
-    })
+    ffi_boundary!({ with_ref(reader, -1, |r| r.core.write_head()) })
 }
 
 /// The current fragment, borrowed until the next read, seek or free of
@@ -139,10 +134,7 @@ pub extern "C" fn gazette_retry_reader_write_head(reader: *const gazette_retry_r
 pub extern "C" fn gazette_retry_reader_fragment(
     reader: *const gazette_retry_reader,
 ) -> *const gazette_fragment {
-    ffi_boundary!({
-        // SAFETY: NULL or a live reader.
-        unsafe { reader.as_ref() }.map_or(std::ptr::null(), |r| r.core.fragment())
-    })
+    ffi_boundary!({ with_ref(reader, std::ptr::null(), |r| r.core.fragment()) })
 }
 
 /// The current fragment's URL, empty if none; as
@@ -151,10 +143,7 @@ pub extern "C" fn gazette_retry_reader_fragment(
 pub extern "C" fn gazette_retry_reader_fragment_url(
     reader: *const gazette_retry_reader,
 ) -> *const c_char {
-    ffi_boundary!({
-        // SAFETY: NULL or a live reader.
-        unsafe { reader.as_ref() }.map_or(c"".as_ptr(), |r| r.core.fragment_url())
-    })
+    ffi_boundary!({ with_ref(reader, c"".as_ptr(), |r| r.core.fragment_url()) })
 }
 
 /// Cancels the current read from any thread: a blocked read returns
@@ -163,8 +152,7 @@ pub extern "C" fn gazette_retry_reader_fragment_url(
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_cancel(reader: *const gazette_retry_reader) {
     ffi_boundary!({
-        // SAFETY: NULL or a live reader.
-        if let Some(r) = unsafe { reader.as_ref() } {
+        if let Some(r) = opt_ref(reader) {
             r.core.cancel();
         }
     })
@@ -175,9 +163,7 @@ pub extern "C" fn gazette_retry_reader_cancel(reader: *const gazette_retry_reade
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_free(reader: *mut gazette_retry_reader) {
     ffi_boundary!({
-        if !reader.is_null() {
-            // SAFETY: created by `gazette_retry_reader_new`, freed once.
-            let r = unsafe { Box::from_raw(reader) };
+        if let Some(r) = take_box(reader) {
             r.core.close();
         }
     })

@@ -3,10 +3,10 @@
 
 use std::ffi::c_char;
 
+use super::args::{handle_ref, out_ptr, str_in};
 use super::client::gazette_client;
 use super::error::{gazette_error, FfiError};
 use super::status::gazette_status;
-use super::str::{handle_ref, out_ptr, str_in};
 
 /// Reads one counter of a client (and every handle created from it) into
 /// `*value`. Names: `append_rpcs`, `bytes_appended`, `read_rpcs`,

@@ -4,10 +4,10 @@
 use std::ffi::c_char;
 use std::sync::Arc;
 
+use super::args::{handle_ref, str_in};
 use super::client::gazette_client;
 use super::error::{gazette_error, FfiError};
 use super::status::gazette_status;
-use super::str::{handle_ref, str_in};
 use gazette::list::fragment_store_health;
 use gazette::protocol::Status;
 

@@ -1,6 +1,8 @@
-//! Input helpers for `(pointer, length)` arguments: bytes and UTF-8 strings.
+//! The arguments C passes in: `(pointer, length)` bytes and UTF-8 strings,
+//! handles (required, borrowed) and output pointers. Handles optional for
+//! getters and frees are in `ownership.rs`.
 //!
-//! A NULL pointer is accepted only with length 0. Everything is copied before
+//! A NULL data pointer is accepted only with length 0. Everything is copied before
 //! the call returns, so callers (Go, Ruby) may free or move their buffers
 //! right after the call.
 
