@@ -13,8 +13,10 @@
 //! - waiting calls take `int32_t timeout_ms` (-1 forever, 0 poll);
 //! - handles used in a `fork()` child report `GAZETTE_STATUS_FORKED`.
 //!
-//! One file per concept, named after the client file it wraps where it wraps
-//! one (`reader.rs` wraps `crates/gazette/src/reader.rs`, ...).
+//! One file per C concept, most named like the client file they wrap
+//! (`reader.rs` wraps `crates/gazette/src/reader.rs`, ...); `apply.rs` and
+//! `store_health.rs` wrap parts of the client's `list.rs`, `append_future.rs`
+//! a type of its `append_service.rs`, `label.rs` the protocol's selectors.
 
 // Types carry their C names (`gazette_client`), as the header shows them.
 #![warn(missing_docs)]
