@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::runtime::Handle;
+
 use super::append::{gazette_append_options, request_for};
 use super::args::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in, str_ref};
 use super::async_append::gazette_async_append;
@@ -200,6 +202,13 @@ pub extern "C" fn gazette_append_service_start(
                     "the journal's batch is held by another writer",
                 ))
             }
+            // Waiting forever on a plain thread: park it on the chain's lock
+            // here (as the Rust API's blocking start does) rather than hop
+            // through the runtime, which costs two thread wake-ups per start
+            // when threads contend for a journal.
+            None if timeout == Timeout::Forever && Handle::try_current().is_err() => svc
+                .service
+                .start_append_blocking(request_for(name.to_string(), opts), deps.clone()),
             None => {
                 let service = svc.service.clone();
                 let request = request_for(name.to_string(), opts);

@@ -175,6 +175,11 @@ impl ReadCore {
         };
         loop {
             if st.pending.is_none() {
+                if let Some(mut chunk) = self.ready_chunk(st) {
+                    let n = chunk.len().min(max);
+                    st.leftover = chunk.split_off(n);
+                    return Ok(Got::Data(chunk));
+                }
                 let Some(mut source) = st.source.take() else {
                     return Err(FfiError::new(gazette_status::Internal, "reader missing"));
                 };
@@ -263,26 +268,39 @@ impl ReadCore {
 
     /// Copies into `buf` the content that has already arrived, without
     /// waiting, so one call can return many of the broker's frames; returns
-    /// the count. Only for a plain reader on a proxied stream: a retry
-    /// reader's and a direct fragment's next bytes may need a wait.
+    /// the count.
     fn fill_ready(&self, st: &mut State, buf: &mut [u8]) -> usize {
-        let Some(mut source) = st.source.take() else {
-            return 0;
-        };
         let mut filled = 0;
+        while filled < buf.len() && st.leftover.is_empty() {
+            let Some(mut chunk) = self.ready_chunk(st) else {
+                break;
+            };
+            let n = chunk.len().min(buf.len() - filled);
+            st.leftover = chunk.split_off(n);
+            buf[filled..filled + n].copy_from_slice(&chunk);
+            filled += n;
+        }
+        filled
+    }
+
+    /// The next bytes (up to a chunk, as a read on the runtime takes them:
+    /// callers keep what they do not hand out in `leftover`, so seeks see
+    /// every received byte) if they have already arrived, taken on the
+    /// caller's thread with no round trip through the runtime. Only for a
+    /// plain reader on a proxied stream: a retry reader's and a direct
+    /// fragment's next bytes may need a wait.
+    fn ready_chunk(&self, st: &mut State) -> Option<Bytes> {
+        let mut source = st.source.take()?;
+        let mut got = None;
         if let Source::Plain(r) = &mut source {
             let waker = gazette::reader::noop_waker();
             let mut cx = std::task::Context::from_waker(&waker);
-            while filled < buf.len() && r.content_ready() {
-                let max = buf.len() - filled;
+            while got.is_none() && r.content_ready() {
                 // Ready content needs no wait: a step completes in one
                 // poll (a frame is taken in, then its bytes come out).
-                let step = std::pin::pin!(r.next_chunk(max)).as_mut().poll(&mut cx);
+                let step = std::pin::pin!(r.next_chunk(CHUNK)).as_mut().poll(&mut cx);
                 match step {
-                    std::task::Poll::Ready(Ok(ReadStep::Data(chunk))) => {
-                        buf[filled..filled + chunk.len()].copy_from_slice(&chunk);
-                        filled += chunk.len();
-                    }
+                    std::task::Poll::Ready(Ok(ReadStep::Data(chunk))) => got = Some(chunk),
                     std::task::Poll::Ready(Ok(ReadStep::Frame)) => {}
                     // Anything else stays with the reader (an end is kept
                     // and returned again by the next call).
@@ -291,7 +309,7 @@ impl ReadCore {
             }
         }
         self.took_back(st, source);
-        filled
+        got
     }
 
     pub(crate) fn lend(&self, timeout_ms: i32, data: *mut *const u8, len: *mut usize) -> FfiResult {

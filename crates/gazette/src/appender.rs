@@ -105,6 +105,25 @@ impl Appender {
         Ok(p.len())
     }
 
+    /// Takes a small write without awaiting anything when buffering is all
+    /// it needs: the request was validated (by an earlier write), no broker
+    /// answer waits to be reported, and the gathered content stays under
+    /// [`COALESCE_BYTES`]. Returns false, having taken nothing, when the
+    /// async [`Appender::write`] must run instead. Lets blocking callers
+    /// skip a round trip through the runtime per small write.
+    pub fn try_write_buffered(&mut self, p: &[u8]) -> bool {
+        if !self.validated || self.pending.len() + p.len() >= COALESCE_BYTES {
+            return false;
+        }
+        if let Some(call) = &self.call {
+            if call.done.is_some() || call.handle.is_finished() {
+                return false;
+            }
+        }
+        self.pending.extend_from_slice(p);
+        true
+    }
+
     /// Like [`Appender::write`] for content already in a `Bytes`: large
     /// buffers are sent without copying.
     pub async fn write_bytes(&mut self, content: Bytes) -> Result<usize> {
