@@ -28,7 +28,7 @@ mod setup;
 
 use std::time::Instant;
 
-use gazette::client::{Client, ClientConfig};
+use gazette::{Client, ClientConfig};
 use gazette_devbroker::{DevBroker, Options};
 
 fn main() {

@@ -429,7 +429,7 @@ typedef struct gazette_event {
 } gazette_event;
 
 // A log callback: `cb(userdata, level, target, message)`. `target` names
-// the library module (e.g. `gazette::client::retry_reader`) and `message`
+// the library module (e.g. `gazette::retry_reader`) and `message`
 // is the line (text, then `key=value` fields); both are NUL-terminated and
 // valid only during the call. See `gazette_set_log_callback`.
 typedef void (*gazette_log_callback)(void *userdata,
@@ -876,7 +876,8 @@ gazette_status gazette_client_stat(const struct gazette_client *client,
 
 // Adds a broker endpoint, e.g. `"http://127.0.0.1:8080"` (`len` bytes of
 // UTF-8, no NUL needed). At least one is required. Errors:
-// NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not an http, https or unix URL).
+// NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not an `http://` or
+// `https://` URL with a host; `unix://` sockets are not supported).
 gazette_status gazette_config_add_endpoint(struct gazette_config *cfg,
                                            const char *endpoint,
                                            size_t len,
@@ -909,6 +910,13 @@ gazette_status gazette_config_set_connect_timeout_ms(struct gazette_config *cfg,
                                                      int64_t timeout_ms,
                                                      struct gazette_error **err);
 
+// Sets how often connections to route members are swept (> 0 ms): one not
+// used since the previous sweep is closed; those to the configured
+// endpoints never are. Default 30 s.
+gazette_status gazette_config_set_connection_sweep_ms(struct gazette_config *cfg,
+                                                      int64_t interval_ms,
+                                                      struct gazette_error **err);
+
 // Sets the local directory under which `file:///` fragment URLs resolve
 // (the broker's file store root); empty unsets it. Without it, `file:///`
 // fragments are read through the broker.
@@ -916,6 +924,15 @@ gazette_status gazette_config_set_file_root(struct gazette_config *cfg,
                                             const char *path,
                                             size_t len,
                                             struct gazette_error **err);
+
+// Sets HTTP/2 keep-alive: a ping every `interval_ms` (0 sends none), and a
+// connection whose ping is unanswered for `timeout_ms` (> 0) is dropped.
+// Defaults: 301 s and 20 s; grpc-go brokers answer pings more often than
+// every 5 minutes with GOAWAY ("too_many_pings").
+gazette_status gazette_config_set_keep_alive(struct gazette_config *cfg,
+                                             int64_t interval_ms,
+                                             int64_t timeout_ms,
+                                             struct gazette_error **err);
 
 // Sets the largest gRPC message accepted from brokers, in bytes
 // (at least 64 KiB; default 16 MiB).

@@ -1,5 +1,5 @@
 //! Checks on the committed C header `include/gazette.h`:
-//! - it is what cbindgen generates from `src/ffi/` today (not stale);
+//! - it is what cbindgen generates from the C ABI crate (`src/`) today (not stale);
 //! - its version macros match Cargo.toml;
 //! - it compiles warning-free as C99, C11, C++11 and C++17.
 //!
@@ -50,7 +50,7 @@ fn header_is_not_stale() {
             "--config",
             "cbindgen.toml",
             "--crate",
-            "gazette-client",
+            "libgazette",
             "--output",
         ])
         .arg(&fresh)

@@ -319,7 +319,7 @@ pub fn render(c: &Figures, ours: &Figures, args: &Args) -> String {
     );
     let _ = writeln!(
         md,
-        "- Ceilings: **Rust API** = the same workload through the Rust API (`gazette::client`) in one process \
+        "- Ceilings: **Rust API** = the same workload through the Rust API (crate `gazette`) in one process \
          (`rust_*`); **raw / decoder** = a bare generated tonic stub (`raw_*`) or the codec \
          crate reading the persisted file (`decoder_*`). The last column is the C figure \
          against the best ceiling shown, as \"times as good\" (1.00x = equal; below 1 = C falls \

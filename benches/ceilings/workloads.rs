@@ -8,15 +8,15 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use gazette::client::{
-    append, AppendFuture, AppendService, Appender, Client, ClientConfig, OpFutures, ReadStep,
-    Reader,
-};
 use gazette::protocol::fragment::parse_fragment_from_relative_path;
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{
     apply_request, journal_spec, AppendRequest, ApplyRequest, CompressionCodec, JournalSpec,
     LabelSet, ReadRequest, Status,
+};
+use gazette::{
+    append, AppendFuture, AppendService, Appender, Client, ClientConfig, OpFutures, ReadStep,
+    Reader,
 };
 use tokio::runtime::Runtime;
 use tonic::transport::Channel;
@@ -119,7 +119,7 @@ fn service(
         .collect();
     for n in &names {
         rt.block_on(create(stub, n));
-        rt.block_on(gazette::client::await_assignment(
+        rt.block_on(gazette::await_assignment(
             client,
             n,
             Duration::from_secs(10),
@@ -202,7 +202,7 @@ async fn large(
     let chunk = Bytes::from(vec![b'y'; 1 << 20]);
     let journal = format!("{prefix}/rust-large");
     create(stub, &journal).await;
-    gazette::client::await_assignment(client, &journal, Duration::from_secs(10))
+    gazette::await_assignment(client, &journal, Duration::from_secs(10))
         .await
         .expect("assignment");
     let txns = mib.div_ceil(4);
@@ -272,7 +272,7 @@ async fn latency(
 ) {
     let journal = format!("{prefix}/rust-latency");
     create(stub, &journal).await;
-    gazette::client::await_assignment(client, &journal, Duration::from_secs(10))
+    gazette::await_assignment(client, &journal, Duration::from_secs(10))
         .await
         .expect("assignment");
     let record = Bytes::from(vec![b'z'; RECORD]);

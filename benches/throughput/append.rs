@@ -1,10 +1,10 @@
 //! Section 1: append throughput, our `Appender` vs the raw tonic stub.
 
 use bytes::{Bytes, BytesMut};
-use gazette::client::appender::COALESCE_BYTES;
-use gazette::client::{Appender, Client};
+use gazette::appender::COALESCE_BYTES;
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{AppendRequest, CompressionCodec};
+use gazette::{Appender, Client};
 use tonic::transport::Channel;
 
 use crate::measure::{job, measure, Row, Unit, Variant, Work, REPS, WARMUP};

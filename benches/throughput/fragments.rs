@@ -5,10 +5,10 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use gazette::client::{open_fragment_url, FragmentTransport};
 use gazette::protocol::fragment::parse_fragment_from_relative_path;
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{CompressionCodec, Fragment};
+use gazette::{open_fragment_url, FragmentTransport};
 use tonic::transport::Channel;
 
 use crate::measure::{job, measure, Row, Unit, Variant, Work, REPS, WARMUP};

@@ -1,9 +1,9 @@
 //! Section 2: reads of broker-proxied content frames, our `Reader` vs the
 //! raw stub's Read stream, zero-copy chunks vs copying reads.
 
-use gazette::client::{Client, ReadStep, Reader, RetryReader};
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{CompressionCodec, ReadRequest};
+use gazette::{Client, ReadStep, Reader, RetryReader};
 use tonic::transport::Channel;
 
 use crate::measure::{job, measure, Row, Unit, Variant, Work, REPS, WARMUP};

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::time::Duration;
 
-use gazette::client::{AppendFuture, AppendService, Client, OpFutures};
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{AppendRequest, CompressionCodec};
+use gazette::{AppendFuture, AppendService, Client, OpFutures};
 use tonic::transport::Channel;
 
 use crate::measure::{job, measure, Row, Unit, Variant, Work, REPS, WARMUP};

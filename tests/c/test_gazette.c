@@ -83,6 +83,15 @@ static void test_config(void) {
     CHECK_STATUS(gazette_config_add_endpoint(cfg, S("http://127.0.0.1:8080"), &err), GAZETTE_STATUS_OK);
     CHECK(err == NULL);
     EXPECT_ERR(gazette_config_add_endpoint(cfg, S("ftp://x"), &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    EXPECT_ERR(gazette_config_add_endpoint(cfg, S("http://:8080"), &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    /* unix sockets are refused here, by the rule gazette_client_new and the
+     * Rust client apply, with a message that says so. */
+    err = NULL;
+    CHECK_STATUS(gazette_config_add_endpoint(cfg, S("unix:///tmp/broker.sock"), &err),
+                 GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK(err && strstr(gazette_error_message(err), "unix sockets are not supported") != NULL);
+    gazette_error_free(err);
+    err = NULL;
     EXPECT_ERR(gazette_config_add_endpoint(cfg, "\xff\xfe", 2, &err), GAZETTE_STATUS_INVALID_UTF8);
     EXPECT_ERR(gazette_config_add_endpoint(cfg, NULL, 3, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_config_add_endpoint(NULL, S("http://a:1"), &err), GAZETTE_STATUS_NULL_POINTER);
@@ -98,6 +107,13 @@ static void test_config(void) {
     CHECK_STATUS(gazette_config_set_max_message_size(cfg, 100, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
     CHECK_STATUS(gazette_config_set_route_cache(cfg, 16, 1000, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_route_cache(cfg, 16, 0, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, 0, 5000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, 400000, 20000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, -1, 20000, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_keep_alive(cfg, 1000, 0, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_connection_sweep_ms(cfg, 10000, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_connection_sweep_ms(cfg, 0, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK_STATUS(gazette_config_set_keep_alive(NULL, 0, 1, NULL), GAZETTE_STATUS_NULL_POINTER);
     CHECK_STATUS(gazette_config_set_file_root(cfg, S("/tmp"), NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_file_root(cfg, NULL, 0, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_worker_threads(cfg, 1, NULL), GAZETTE_STATUS_OK);
@@ -540,6 +556,12 @@ static void test_read_options(gazette_client *client) {
     EXPECT_ERR(gazette_reader_new(client, S("some/journal"), o, &r, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
     EXPECT_ERR(gazette_retry_reader_new(client, S("some/journal"), o, &rr, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
     CHECK(r == NULL && rr == NULL);
+    /* The rule and its words are the protocol's ReadRequest validation. */
+    err = NULL;
+    CHECK_STATUS(gazette_reader_new(client, S("some/journal"), o, &r, &err), GAZETTE_STATUS_INVALID_ARGUMENT);
+    CHECK(err && strstr(gazette_error_message(err), "invalid EndOffset (5; expected 0 or Offset <= EndOffset)") != NULL);
+    gazette_error_free(err);
+    err = NULL;
     EXPECT_ERR(gazette_reader_new(client, S("some/journal"), NULL, NULL, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_retry_reader_new(NULL, S("some/journal"), NULL, &rr, &err), GAZETTE_STATUS_NULL_POINTER);
     EXPECT_ERR(gazette_reader_new(client, "\xff", 1, NULL, &r, &err), GAZETTE_STATUS_INVALID_UTF8);

@@ -2,7 +2,7 @@
 //! commit chunk and EOF, then one atomic commit to the spool (§2.5).
 
 use bytes::BytesMut;
-use gazette::protocol::{AppendRequest, AppendResponse, Fragment, LabelSet, Status};
+use gazette_protocol::{AppendRequest, AppendResponse, Fragment, LabelSet, Status};
 use sha1::{Digest, Sha1};
 
 use crate::faults::Rpc;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use gazette::protocol::{ApplyRequest, ApplyResponse, Status};
+use gazette_protocol::{ApplyRequest, ApplyResponse, Status};
 
 use crate::journal::JournalContent;
 use crate::server::Broker;

@@ -3,7 +3,7 @@
 
 use std::io::{self, Read, Write};
 
-use gazette::protocol::CompressionCodec;
+use gazette_protocol::CompressionCodec;
 
 fn codec_of(codec: i32) -> io::Result<CompressionCodec> {
     match CompressionCodec::try_from(codec) {

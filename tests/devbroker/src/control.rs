@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use gazette::protocol::Status;
+use gazette_protocol::Status;
 
 use crate::{DevBroker, Fault, Rpc};
 

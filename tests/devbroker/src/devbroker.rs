@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use gazette::protocol::process_spec::Id;
+use gazette_protocol::process_spec::Id;
 
 use crate::counters::Counters;
 use crate::faults::Faults;

@@ -58,7 +58,7 @@ pub enum Fault {
     /// Fail the RPC with this gRPC code and message.
     Grpc(tonic::Code, String),
     /// Answer in-band with this status (and the usual header).
-    Status(gazette::protocol::Status),
+    Status(gazette_protocol::Status),
 }
 
 #[derive(Default)]

@@ -1,6 +1,6 @@
 //! ListFragments: pages of the fragment index with mod-time bounds (§2.6).
 
-use gazette::protocol::{fragments_response, FragmentsRequest, FragmentsResponse, Status};
+use gazette_protocol::{fragments_response, FragmentsRequest, FragmentsResponse, Status};
 
 use crate::server::{Broker, Resolved};
 use crate::{helpers, store};

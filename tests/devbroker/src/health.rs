@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use gazette::protocol::{FragmentStoreHealthRequest, FragmentStoreHealthResponse, Status};
+use gazette_protocol::{FragmentStoreHealthRequest, FragmentStoreHealthResponse, Status};
 
 use crate::helpers;
 use crate::server::Broker;

@@ -1,8 +1,10 @@
-//! The one place where the broker calls pure helpers of `gazette::protocol`
+//! The one place where the broker calls pure helpers of `gazette-protocol`
 //! (fragment names, SHA-1 sums, label selectors, registers, validation), so
 //! the broker's use of the shared code is easy to audit.
 
-use gazette::protocol::{self, label, Fragment, LabelSelector, LabelSet, Sha1Sum, Validate};
+use gazette_protocol::{
+    self as protocol, label, Fragment, LabelSelector, LabelSet, Sha1Sum, Validate,
+};
 
 /// Gazette's `SHA1Sum` of a 20-byte digest.
 pub fn sum_from_digest(d: &[u8]) -> Sha1Sum {

@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use gazette::protocol::{Fragment, JournalSpec, LabelSet};
+use gazette_protocol::{Fragment, JournalSpec, LabelSet};
 
 use crate::spool::Spool;
 use crate::store;
@@ -251,7 +251,7 @@ pub(crate) fn lookup(index: &[Entry], write_head: i64, offset: i64, begin_mod_ti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gazette::protocol::journal_spec;
+    use gazette_protocol::journal_spec;
 
     fn spec(flush_secs: i64) -> JournalSpec {
         JournalSpec {

@@ -9,7 +9,7 @@
 //! frames (at most 32 736 bytes), blocking reads and offset jumps, fragments
 //! that roll at `fragment.length` and persist to a `file:///` store in every
 //! codec (with `path_postfix_template`), ListFragments paging, journal flags,
-//! and proxying between brokers over gRPC. It uses only `gazette::protocol`
+//! and proxying between brokers over gRPC. It uses only `gazette-protocol`
 //! (generated types and pure helpers), never the client it tests.
 //!
 //! # Library

@@ -1,9 +1,7 @@
 //! List: journals matching a selector, streamed in chunks of 25, optionally
 //! as a watch that sends a new snapshot whenever the matched set changes.
 
-use gazette::protocol::{
-    list_response, LabelSelector, LabelSet, ListRequest, ListResponse, Status,
-};
+use gazette_protocol::{list_response, LabelSelector, LabelSet, ListRequest, ListResponse, Status};
 use tokio::sync::mpsc;
 
 use crate::helpers;

@@ -2,8 +2,8 @@
 //! gRPC to a broker that may, passing frames back unchanged, so the client
 //! sees the serving broker's header (§2.1).
 
-use gazette::protocol::journal_client::JournalClient;
-use gazette::protocol::{
+use gazette_protocol::journal_client::JournalClient;
+use gazette_protocol::{
     AppendRequest, AppendResponse, FragmentsRequest, FragmentsResponse, Header, ReadRequest,
     ReadResponse,
 };

@@ -2,7 +2,7 @@
 //! at the write head when asked to (§2.2).
 
 use bytes::Bytes;
-use gazette::protocol::{ReadRequest, ReadResponse, Status};
+use gazette_protocol::{ReadRequest, ReadResponse, Status};
 use tokio::sync::mpsc;
 
 use crate::faults::{Fault, Rpc};

@@ -2,7 +2,7 @@
 //! chosen by rendezvous hashing so assignments are deterministic, spread over
 //! the brokers, and stable when one broker stops (only its journals move).
 
-use gazette::protocol::Route;
+use gazette_protocol::Route;
 
 use crate::state::BrokerInfo;
 

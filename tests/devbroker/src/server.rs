@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use gazette::protocol::journal_server::{Journal, JournalServer};
-use gazette::protocol::{
+use gazette_protocol::journal_server::{Journal, JournalServer};
+use gazette_protocol::{
     AppendRequest, AppendResponse, ApplyRequest, ApplyResponse, FragmentStoreHealthRequest,
     FragmentStoreHealthResponse, FragmentsRequest, FragmentsResponse, Header, JournalSpec,
     ListRequest, ListResponse, ReadRequest, ReadResponse, ReplicateRequest, ReplicateResponse,

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use bytes::{Bytes, BytesMut};
-use gazette::protocol::Fragment;
+use gazette_protocol::Fragment;
 use sha1::{Digest, Sha1};
 
 use crate::helpers;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use gazette::protocol::{header::Etcd as EtcdHeader, process_spec::Id, Header, JournalSpec, Route};
+use gazette_protocol::{header::Etcd as EtcdHeader, process_spec::Id, Header, JournalSpec, Route};
 use tokio::sync::watch;
 
 use crate::counters::Counters;

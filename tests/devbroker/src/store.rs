@@ -6,7 +6,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use gazette::protocol::Fragment;
+use gazette_protocol::Fragment;
 
 use crate::{codec, helpers, template};
 

@@ -2,10 +2,10 @@
 
 mod support;
 
-use gazette::protocol::{
+use gazette_devbroker::{DevBroker, Options};
+use gazette_protocol::{
     AppendRequest, CompressionCodec, Label, LabelSelector, LabelSet, ReadRequest, Status,
 };
-use gazette_devbroker::{DevBroker, Options};
 use support::*;
 
 fn set(pairs: &[(&str, &str)]) -> LabelSet {
@@ -166,7 +166,7 @@ async fn flags_forbid_the_other_direction() {
     .await;
     assert_eq!((f.len(), f[0].status), (1, Status::NotAllowed as i32));
     let lf = c
-        .list_fragments(gazette::protocol::FragmentsRequest {
+        .list_fragments(gazette_protocol::FragmentsRequest {
             journal: wo,
             ..Default::default()
         })

@@ -6,7 +6,7 @@ mod support;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use gazette::protocol::{AppendRequest, CompressionCodec};
+use gazette_protocol::{AppendRequest, CompressionCodec};
 use support::*;
 
 struct Proc {

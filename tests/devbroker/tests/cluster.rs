@@ -3,10 +3,10 @@
 
 mod support;
 
-use gazette::protocol::{
+use gazette_devbroker::{DevBroker, Options, Rpc};
+use gazette_protocol::{
     AppendRequest, CompressionCodec, FragmentsRequest, ReadRequest, Route, Status,
 };
-use gazette_devbroker::{DevBroker, Options, Rpc};
 use support::*;
 
 async fn start(n: usize) -> DevBroker {
@@ -22,9 +22,9 @@ async fn start(n: usize) -> DevBroker {
 
 /// The route of `name` as List reports it.
 async fn route_of(c: &mut Client, name: &str) -> Route {
-    let req = gazette::protocol::ListRequest {
-        selector: Some(gazette::protocol::LabelSelector {
-            include: Some(gazette::protocol::LabelSet::from_pairs([("name", name)])),
+    let req = gazette_protocol::ListRequest {
+        selector: Some(gazette_protocol::LabelSelector {
+            include: Some(gazette_protocol::LabelSet::from_pairs([("name", name)])),
             exclude: None,
         }),
         ..Default::default()
@@ -226,7 +226,7 @@ async fn move_primary_and_stop_restart_brokers() {
     .unwrap();
     assert_eq!(resp.status, 0);
     assert!(
-        gazette::protocol::journal_client::JournalClient::connect(b.endpoint(to))
+        gazette_protocol::journal_client::JournalClient::connect(b.endpoint(to))
             .await
             .is_err()
     );

@@ -3,8 +3,8 @@
 
 mod support;
 
-use gazette::protocol::{AppendRequest, CompressionCodec, ReadRequest, Status};
 use gazette_devbroker::{control::execute, DevBroker, Options, Rpc};
+use gazette_protocol::{AppendRequest, CompressionCodec, ReadRequest, Status};
 use support::*;
 
 #[tokio::test]
@@ -74,7 +74,7 @@ async fn every_command_acts_on_the_cluster() {
     assert_eq!(execute(&b, "delay list 50").await, "ok");
     assert_eq!(execute(&b, "clear_faults").await, "ok");
     let t = std::time::Instant::now();
-    c.list(gazette::protocol::ListRequest::default())
+    c.list(gazette_protocol::ListRequest::default())
         .await
         .unwrap();
     assert!(t.elapsed() < std::time::Duration::from_millis(50));

@@ -3,11 +3,11 @@
 mod support;
 
 use bytes::Bytes;
-use gazette::protocol::{
+use gazette_devbroker::{DevBroker, Options};
+use gazette_protocol::{
     apply_request, AppendRequest, CompressionCodec, Label, LabelSelector, LabelSet, ListRequest,
     ReadRequest, Status,
 };
-use gazette_devbroker::{DevBroker, Options};
 use support::*;
 
 async fn start() -> (DevBroker, Client) {
@@ -29,7 +29,7 @@ fn label(n: &str, v: &str) -> Label {
     }
 }
 
-async fn list(c: &mut Client, include: Vec<Label>) -> Vec<gazette::protocol::ListResponse> {
+async fn list(c: &mut Client, include: Vec<Label>) -> Vec<gazette_protocol::ListResponse> {
     let req = ListRequest {
         selector: Some(LabelSelector {
             include: Some(LabelSet { labels: include }),

@@ -4,10 +4,10 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use gazette::protocol::{
+use gazette_devbroker::{DevBroker, Fault, Options, Rpc};
+use gazette_protocol::{
     AppendRequest, ApplyRequest, CompressionCodec, ListRequest, ReadRequest, Status,
 };
-use gazette_devbroker::{DevBroker, Fault, Options, Rpc};
 use support::*;
 
 async fn start() -> (DevBroker, Client, String) {

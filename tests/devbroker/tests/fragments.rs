@@ -3,8 +3,8 @@
 
 mod support;
 
-use gazette::protocol::{CompressionCodec, FragmentsRequest, ReadRequest, Status};
 use gazette_devbroker::{DevBroker, Options};
+use gazette_protocol::{CompressionCodec, FragmentsRequest, ReadRequest, Status};
 use support::*;
 
 /// A journal with three persisted fragments [0,5) [5,1029) [1029,2053) and
@@ -32,11 +32,11 @@ async fn setup(tmp: &std::path::Path) -> (DevBroker, Client, String) {
     (b, c, name)
 }
 
-async fn fragments(c: &mut Client, req: FragmentsRequest) -> gazette::protocol::FragmentsResponse {
+async fn fragments(c: &mut Client, req: FragmentsRequest) -> gazette_protocol::FragmentsResponse {
     c.list_fragments(req).await.unwrap().into_inner()
 }
 
-fn spans(r: &gazette::protocol::FragmentsResponse) -> Vec<(i64, i64)> {
+fn spans(r: &gazette_protocol::FragmentsResponse) -> Vec<(i64, i64)> {
     r.fragments
         .iter()
         .map(|f| f.spec.as_ref().map(|s| (s.begin, s.end)).unwrap())
@@ -142,7 +142,7 @@ async fn list_fragments_pages_and_bounds() {
             f.signed_url,
             format!(
                 "file:///{}",
-                gazette::protocol::content_path(f.spec.as_ref().unwrap())
+                gazette_protocol::content_path(f.spec.as_ref().unwrap())
             )
         );
     }
@@ -282,7 +282,7 @@ async fn reads_jump_over_missing_content() {
 
 #[tokio::test]
 async fn fragment_store_health_checks_the_store() {
-    use gazette::protocol::FragmentStoreHealthRequest;
+    use gazette_protocol::FragmentStoreHealthRequest;
     let tmp = tempfile::tempdir().unwrap();
     let (b, mut c, _name) = setup(tmp.path()).await;
     let health = |store: &str| FragmentStoreHealthRequest {

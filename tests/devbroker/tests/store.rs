@@ -7,10 +7,10 @@ mod support;
 use std::io::Read;
 use std::path::Path;
 
-use gazette::protocol::{
+use gazette_devbroker::{DevBroker, Options};
+use gazette_protocol::{
     parse_fragment_from_relative_path, CompressionCodec, FragmentsRequest, ReadRequest,
 };
-use gazette_devbroker::{DevBroker, Options};
 use support::*;
 
 fn decode(codec: i32, file: &[u8]) -> Vec<u8> {
@@ -137,7 +137,7 @@ async fn replaying_the_vectors_persists_the_same_fragments_in_every_codec() {
                 assert_eq!(f.backing_store, "file:///");
                 assert_eq!(
                     got.signed_url,
-                    format!("file:///{}", gazette::protocol::content_path(f))
+                    format!("file:///{}", gazette_protocol::content_path(f))
                 );
                 if codec == CompressionCodec::Zstandard {
                     assert!(

@@ -4,11 +4,11 @@
 
 mod support;
 
-use gazette::protocol::{
+use gazette_devbroker::{DevBroker, Options};
+use gazette_protocol::{
     AppendRequest, CompressionCodec, FragmentsRequest, Header, LabelSelector, LabelSet,
     ReadRequest, ReadResponse,
 };
-use gazette_devbroker::{DevBroker, Options};
 use serde_json::Value;
 use support::*;
 
@@ -41,8 +41,7 @@ fn same_header_shape(ours: Option<&Header>, theirs: &Value) {
 fn same_read_response(ours: &ReadResponse, theirs: &Value, our_journal: &str, their_journal: &str) {
     assert_eq!(
         ours.status,
-        gazette::protocol::Status::from_str_name(theirs["status"].as_str().unwrap()).unwrap()
-            as i32
+        gazette_protocol::Status::from_str_name(theirs["status"].as_str().unwrap()).unwrap() as i32
     );
     same_header_shape(ours.header.as_ref(), &theirs["header"]);
     assert_eq!(ours.offset, i64_of(&theirs["offset"]));
@@ -273,7 +272,7 @@ async fn fragment_pages_match_the_capture() {
             if !ours.signed_url.is_empty() {
                 assert_eq!(
                     ours.signed_url,
-                    format!("file:///{}", gazette::protocol::content_path(f))
+                    format!("file:///{}", gazette_protocol::content_path(f))
                 );
             }
         }
@@ -352,7 +351,7 @@ async fn append_responses_match_the_capture() {
         ..Default::default()
     };
     let r = append_with(&mut c, mismatch, &[b"x"]).await.unwrap();
-    assert_eq!(r.status, gazette::protocol::Status::RegisterMismatch as i32);
+    assert_eq!(r.status, gazette_protocol::Status::RegisterMismatch as i32);
     same_header_shape(r.header.as_ref(), &v["header"]);
     assert_eq!(
         (r.commit.is_some(), r.total_chunks),
@@ -375,10 +374,7 @@ async fn append_responses_match_the_capture() {
     )
     .await
     .unwrap();
-    assert_eq!(
-        r.status,
-        gazette::protocol::Status::WrongAppendOffset as i32
-    );
+    assert_eq!(r.status, gazette_protocol::Status::WrongAppendOffset as i32);
     same_header_shape(r.header.as_ref(), &v["header"]);
     assert_eq!(
         (r.commit.is_some(), r.registers.is_some()),

@@ -5,11 +5,11 @@ mod support;
 
 use std::time::Duration;
 
-use gazette::protocol::{
+use gazette_devbroker::{DevBroker, Options, Version};
+use gazette_protocol::{
     FragmentStoreHealthRequest, Label, LabelSelector, LabelSet, ListRequest, ListResponse,
     ReadRequest, Status,
 };
-use gazette_devbroker::{DevBroker, Options, Version};
 use support::*;
 
 /// Long enough that nothing in a test outlives it.
@@ -29,8 +29,8 @@ async fn start(version: Version, assign_delay: Duration, brokers: usize) -> (Dev
 }
 
 /// One Append RPC, whatever its status.
-async fn try_append(c: &mut Client, journal: &str) -> gazette::protocol::AppendResponse {
-    let first = gazette::protocol::AppendRequest {
+async fn try_append(c: &mut Client, journal: &str) -> gazette_protocol::AppendResponse {
+    let first = gazette_protocol::AppendRequest {
         journal: journal.to_string(),
         ..Default::default()
     };
@@ -68,7 +68,7 @@ async fn a_new_journal_is_unassigned_until_the_allocator_runs() {
     let name = unique("unassigned");
     create(
         &mut c,
-        spec(&name, gazette::protocol::CompressionCodec::None, &[]),
+        spec(&name, gazette_protocol::CompressionCodec::None, &[]),
     )
     .await;
 
@@ -98,7 +98,7 @@ async fn the_allocator_assigns_after_its_delay_at_a_new_revision() {
     let name = unique("assigned-later");
     let created = create(
         &mut c,
-        spec(&name, gazette::protocol::CompressionCodec::None, &[]),
+        spec(&name, gazette_protocol::CompressionCodec::None, &[]),
     )
     .await;
     let created_at = created.header.unwrap().etcd.unwrap().revision;
@@ -127,7 +127,7 @@ async fn with_no_delay_a_stopped_brokers_journals_move_at_once() {
     let name = unique("orphaned");
     create(
         &mut c,
-        spec(&name, gazette::protocol::CompressionCodec::None, &[]),
+        spec(&name, gazette_protocol::CompressionCodec::None, &[]),
     )
     .await;
     b.move_primary(&name, 1);
@@ -148,7 +148,7 @@ async fn a_stopped_brokers_journals_are_unassigned_meanwhile() {
     // keeps it so, and journals on broker 0 only are not touched.
     create(
         &mut c,
-        spec(&name, gazette::protocol::CompressionCodec::None, &[]),
+        spec(&name, gazette_protocol::CompressionCodec::None, &[]),
     )
     .await;
     assert!(b.stop_broker(1).await);
@@ -196,7 +196,7 @@ async fn prefix_selectors_match_only_on_current() {
             let name = format!("{base}/{n}");
             create(
                 &mut c,
-                spec(&name, gazette::protocol::CompressionCodec::None, &[]),
+                spec(&name, gazette_protocol::CompressionCodec::None, &[]),
             )
             .await;
         }
@@ -224,7 +224,7 @@ async fn old_brokers_list_in_one_message_without_watches() {
             let name = format!("{base}/{i:02}");
             create(
                 &mut c,
-                spec(&name, gazette::protocol::CompressionCodec::None, &[]),
+                spec(&name, gazette_protocol::CompressionCodec::None, &[]),
             )
             .await;
         }

@@ -5,8 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use gazette::protocol::{CompressionCodec, LabelSelector, LabelSet, ListRequest, ReadRequest};
 use gazette_devbroker::{DevBroker, Options};
+use gazette_protocol::{CompressionCodec, LabelSelector, LabelSet, ListRequest, ReadRequest};
 use support::*;
 
 fn prefix(p: &str) -> Option<LabelSelector> {

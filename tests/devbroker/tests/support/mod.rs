@@ -5,8 +5,8 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bytes::Bytes;
-use gazette::protocol::journal_client::JournalClient;
-use gazette::protocol::{
+use gazette_protocol::journal_client::JournalClient;
+use gazette_protocol::{
     apply_request, journal_spec, AppendRequest, AppendResponse, ApplyRequest, ApplyResponse,
     CompressionCodec, Header, JournalSpec, LabelSet, ReadRequest, ReadResponse,
 };
@@ -161,6 +161,6 @@ pub fn sha1_hex(data: &[u8]) -> String {
         .collect()
 }
 
-pub fn sum_hex(s: &gazette::protocol::Sha1Sum) -> String {
+pub fn sum_hex(s: &gazette_protocol::Sha1Sum) -> String {
     format!("{:016x}{:016x}{:08x}", s.part1, s.part2, s.part3)
 }

@@ -1,0 +1,50 @@
+//! An async Rust client for Gazette journals. Module names follow the Go
+//! package `go.gazette.dev/core/broker/client` so its users find each thing
+//! where they expect it; the main types are re-exported at the crate root.
+//!
+//! The wire types and pure helpers are the `gazette-protocol` crate,
+//! re-exported as [`protocol`]: the client's signatures use them, so a user
+//! needs no second dependency and cannot end up with a mismatched version.
+//! Nothing here knows about C; the C ABI (libgazette) wraps this crate.
+
+#![warn(missing_docs)]
+
+pub use gazette_protocol as protocol;
+
+pub mod append;
+pub mod append_service;
+pub mod appender;
+pub mod assignment;
+pub mod async_append;
+pub mod backoff;
+pub mod codecs;
+pub mod config;
+pub mod error;
+pub mod fragment_reader;
+pub mod list;
+pub mod op_future;
+pub mod polled_list;
+pub mod reader;
+pub mod retry_reader;
+pub mod route_cache;
+pub mod router;
+pub mod spill_buffer;
+pub mod stats;
+pub mod watched_list;
+
+pub use append::{append, ContentSource};
+pub use append_service::{AppendFuture, AppendService, AppendServiceConfig, AsyncAppend};
+pub use appender::Appender;
+pub use assignment::await_assignment;
+pub use backoff::backoff;
+pub use config::ClientConfig;
+pub use error::{Error, Result};
+pub use fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
+pub use op_future::{finished_operation, AsyncOperation, OpFuture, OpFutures};
+pub use polled_list::PolledList;
+pub use reader::{ReadContext, ReadStep, Reader};
+pub use retry_reader::{CancelHandle, ReadBuffer, ReadStream, RetryReader};
+pub use route_cache::RouteCache;
+pub use router::{Client, Dispatch};
+pub use stats::{Stats, StatsSnapshot};
+pub use watched_list::WatchedList;

@@ -1,0 +1,589 @@
+//! OpenFragmentURL / FragmentReader behaviour (Gazette's `reader_test.go`
+//! fragment cases), with fixtures written to a temp dir and served through the
+//! file transport, plus `http://` fetches from a small local HTTP server.
+
+use std::convert::Infallible;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use gazette::fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
+use gazette::protocol::{CompressionCodec, Fragment};
+use gazette::Error;
+use http_body_util::Full;
+use hyper::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+
+const FIXTURE: &[u8] = b"XXXXXhello, world!!!";
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+fn fragment(begin: i64, end: i64, codec: CompressionCodec) -> Fragment {
+    Fragment {
+        journal: "a/journal".to_string(),
+        begin,
+        end,
+        compression_codec: codec as i32,
+        ..Default::default()
+    }
+}
+
+/// A temp dir holding `a/journal/fixture.gz` (the GZIP fixture for [100, 120)).
+fn fixture_root() -> (tempfile::TempDir, FragmentTransport) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a/journal")).unwrap();
+    std::fs::write(dir.path().join("a/journal/fixture.gz"), gzip(FIXTURE)).unwrap();
+    let transport = FragmentTransport::default().with_file_root(dir.path());
+    (dir, transport)
+}
+
+const FIXTURE_URL: &str = "file:///a/journal/fixture.gz";
+
+/// Reads to the end; returns the bytes and the terminal error, if any.
+async fn drain(reader: &mut FragmentReader) -> (Vec<u8>, Option<Error>) {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 3];
+    loop {
+        match reader.read(&mut buf).await {
+            Ok(0) => return (out, None),
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(err) => return (out, Some(err)),
+        }
+    }
+}
+
+#[tokio::test]
+async fn open_at_begin_reads_the_whole_fragment() {
+    let (_dir, transport) = fixture_root();
+    let mut reader = open_fragment_url(
+        &transport,
+        fragment(100, 120, CompressionCodec::Gzip),
+        100,
+        FIXTURE_URL,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reader.offset(), 100);
+    let (got, err) = drain(&mut reader).await;
+    assert_eq!(got, FIXTURE);
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(reader.offset(), 120);
+    // EOF is sticky.
+    assert_eq!(reader.read(&mut [0u8; 8]).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn open_mid_fragment_discards_leading_bytes() {
+    let (_dir, transport) = fixture_root();
+    let mut reader = open_fragment_url(
+        &transport,
+        fragment(100, 120, CompressionCodec::Gzip),
+        105,
+        FIXTURE_URL,
+    )
+    .await
+    .unwrap();
+    assert_eq!(reader.offset(), 105);
+    let (got, err) = drain(&mut reader).await;
+    assert_eq!(got, b"hello, world!!!");
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(reader.offset(), 120);
+}
+
+#[tokio::test]
+async fn content_shorter_than_the_fragment_is_an_unexpected_eof() {
+    let (_dir, transport) = fixture_root();
+    let mut reader = open_fragment_url(
+        &transport,
+        fragment(100, 121, CompressionCodec::Gzip),
+        105,
+        FIXTURE_URL,
+    )
+    .await
+    .unwrap();
+    let (got, err) = drain(&mut reader).await;
+    assert_eq!(got, b"hello, world!!!");
+    assert!(matches!(err, Some(Error::UnexpectedEof)), "{err:?}");
+    assert_eq!(reader.offset(), 120);
+}
+
+#[tokio::test]
+async fn content_longer_than_the_fragment_is_truncated_then_an_error() {
+    let (_dir, transport) = fixture_root();
+    let mut reader = open_fragment_url(
+        &transport,
+        fragment(100, 116, CompressionCodec::Gzip),
+        105,
+        FIXTURE_URL,
+    )
+    .await
+    .unwrap();
+    let (got, err) = drain(&mut reader).await;
+    assert_eq!(got, b"hello, worl");
+    let err = err.expect("an error");
+    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
+    assert_eq!(err.to_string(), "did not read EOF at expected Fragment.End");
+    assert_eq!(reader.offset(), 116);
+
+    // Same through zero-copy chunks.
+    let mut reader = open_fragment_url(
+        &transport,
+        fragment(100, 116, CompressionCodec::Gzip),
+        100,
+        FIXTURE_URL,
+    )
+    .await
+    .unwrap();
+    let chunk = reader.next_chunk(1 << 20).await.unwrap().unwrap();
+    assert_eq!(&chunk[..], b"XXXXXhello, worl");
+    let err = reader.next_chunk(1 << 20).await.unwrap_err();
+    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
+    // The error sticks.
+    let err = reader.next_chunk(1 << 20).await.unwrap_err();
+    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
+}
+
+#[tokio::test]
+async fn discarding_past_the_content_fails_at_open() {
+    let (_dir, transport) = fixture_root();
+    // The fragment claims [100, 130) but the file holds 20 bytes: seeking to
+    // 125 runs out of content while discarding.
+    let err = open_fragment_url(
+        &transport,
+        fragment(100, 130, CompressionCodec::Gzip),
+        125,
+        FIXTURE_URL,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::UnexpectedEof), "{err:?}");
+}
+
+#[tokio::test]
+async fn missing_file_is_404_not_found() {
+    let (_dir, transport) = fixture_root();
+    let url = "file:///a/journal/missing.gz";
+    let err = open_fragment_url(
+        &transport,
+        fragment(100, 120, CompressionCodec::Gzip),
+        100,
+        url,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"!OK fetching (404 Not Found, "file:///a/journal/missing.gz")"#
+    );
+    assert!(matches!(err, Error::FragmentFetch { .. }), "{err:?}");
+
+    // Paths never escape the root.
+    let url = "file:///../fixture.gz";
+    let err = open_fragment_url(
+        &transport,
+        fragment(100, 120, CompressionCodec::Gzip),
+        100,
+        url,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, Error::FragmentFetch { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn file_urls_need_an_installed_root() {
+    let err = open_fragment_url(
+        &FragmentTransport::default(),
+        fragment(100, 120, CompressionCodec::Gzip),
+        100,
+        FIXTURE_URL,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("unsupported protocol scheme \"file\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn escaped_file_url_paths_are_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("a%b=c")).unwrap();
+    std::fs::write(dir.path().join("a%b=c/frag.raw"), b"raw!").unwrap();
+    let transport = FragmentTransport::default().with_file_root(dir.path());
+    let mut reader = open_fragment_url(
+        &transport,
+        fragment(0, 4, CompressionCodec::None),
+        0,
+        "file:///a%25b=c/frag.raw",
+    )
+    .await
+    .unwrap();
+    assert_eq!(drain(&mut reader).await.0, b"raw!");
+}
+
+#[tokio::test]
+async fn wrong_codec_is_a_decompression_error() {
+    let (_dir, transport) = fixture_root();
+    let result = async {
+        let mut reader = open_fragment_url(
+            &transport,
+            fragment(100, 120, CompressionCodec::Snappy),
+            100,
+            FIXTURE_URL,
+        )
+        .await?;
+        match drain(&mut reader).await {
+            (_, Some(err)) => Err(err),
+            (got, None) => Ok(got),
+        }
+    }
+    .await;
+    let err = result.expect_err("gzip bytes are not snappy");
+    assert!(matches!(err, Error::Codec(_)), "{err:?}");
+    assert!(err.to_string().contains("snappy: corrupt input"), "{err}");
+}
+
+#[tokio::test]
+async fn multi_member_gzip_and_multi_frame_zstd_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let content: Vec<u8> = (0..300_000u32)
+        .flat_map(|i| (i % 251).to_le_bytes())
+        .collect();
+    let (a, b) = content.split_at(500_000);
+
+    let mut gz = gzip(a);
+    gz.extend(gzip(b));
+    std::fs::write(dir.path().join("multi.gz"), gz).unwrap();
+    let mut zst = zstd::stream::encode_all(a, 1).unwrap();
+    zst.extend(zstd::stream::encode_all(b, 1).unwrap());
+    std::fs::write(dir.path().join("multi.zst"), zst).unwrap();
+
+    let transport = FragmentTransport::default().with_file_root(dir.path());
+    let len = content.len() as i64;
+    for (url, codec) in [
+        ("file:///multi.gz", CompressionCodec::Gzip),
+        ("file:///multi.zst", CompressionCodec::Zstandard),
+    ] {
+        let mut reader = open_fragment_url(
+            &transport,
+            fragment(1000, 1000 + len, codec),
+            1000 + 499_990,
+            url,
+        )
+        .await
+        .unwrap();
+        let mut got = Vec::new();
+        while let Some(chunk) = reader.next_chunk(usize::MAX).await.unwrap() {
+            got.extend_from_slice(&chunk);
+        }
+        assert!(got == content[499_990..], "{url}");
+    }
+}
+
+/// One canned answer of the test HTTP server.
+#[derive(Clone)]
+struct Canned {
+    status: u16,
+    content_encoding: Option<&'static str>,
+    body: Bytes,
+}
+
+/// A loopback HTTP/1.1 server answering every GET with `canned`, and
+/// recording each request's `Accept-Encoding`. Stopped on drop.
+struct HttpServer {
+    addr: SocketAddr,
+    accept_encodings: Arc<Mutex<Vec<Option<String>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HttpServer {
+    async fn start(canned: Canned) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accept_encodings = Arc::new(Mutex::new(Vec::new()));
+        let seen = accept_encodings.clone();
+        let task = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let (stream, _) = listener.accept().await.unwrap();
+                let (canned, seen) = (canned.clone(), seen.clone());
+                let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let ae = req
+                        .headers()
+                        .get(ACCEPT_ENCODING)
+                        .map(|v| v.to_str().unwrap().to_string());
+                    seen.lock().unwrap().push(ae);
+                    let mut resp = hyper::Response::builder().status(canned.status);
+                    if let Some(ce) = canned.content_encoding {
+                        resp = resp.header(CONTENT_ENCODING, ce);
+                    }
+                    let resp = resp.body(Full::new(canned.body.clone())).unwrap();
+                    async move { Ok::<_, Infallible>(resp) }
+                });
+                connections.spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        HttpServer {
+            addr,
+            accept_encodings,
+            task,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn accept_encodings(&self) -> Vec<Option<String>> {
+        self.accept_encodings.lock().unwrap().clone()
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn fetch_all(url: &str, frag: Fragment, offset: i64) -> Result<Vec<u8>, Error> {
+    let mut reader = open_fragment_url(&FragmentTransport::default(), frag, offset, url).await?;
+    match drain(&mut reader).await {
+        (_, Some(err)) => Err(err),
+        (got, None) => Ok(got),
+    }
+}
+
+#[tokio::test]
+async fn http_gzip_fragment_asks_for_gzip_and_decodes_once() {
+    let server = HttpServer::start(Canned {
+        status: 200,
+        content_encoding: Some("gzip"),
+        body: gzip(FIXTURE).into(),
+    })
+    .await;
+    let got = fetch_all(
+        &server.url("/frag.gz"),
+        fragment(100, 120, CompressionCodec::Gzip),
+        103,
+    )
+    .await;
+    assert_eq!(got.unwrap(), &FIXTURE[3..]);
+    assert_eq!(server.accept_encodings(), vec![Some("gzip".to_string())]);
+}
+
+#[tokio::test]
+async fn http_gzip_offload_asks_for_identity() {
+    let server = HttpServer::start(Canned {
+        status: 200,
+        content_encoding: None,
+        body: Bytes::from_static(FIXTURE),
+    })
+    .await;
+    let frag = fragment(100, 120, CompressionCodec::GzipOffloadDecompression);
+    assert_eq!(
+        fetch_all(&server.url("/frag"), frag, 100).await.unwrap(),
+        FIXTURE
+    );
+    assert_eq!(
+        server.accept_encodings(),
+        vec![Some("identity".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn http_gzip_offload_still_encoded_is_gunzipped() {
+    // As MinIO does: the store ignores `Accept-Encoding: identity`.
+    let server = HttpServer::start(Canned {
+        status: 200,
+        content_encoding: Some("gzip"),
+        body: gzip(FIXTURE).into(),
+    })
+    .await;
+    let frag = fragment(100, 120, CompressionCodec::GzipOffloadDecompression);
+    assert_eq!(
+        fetch_all(&server.url("/frag"), frag, 110).await.unwrap(),
+        &FIXTURE[10..]
+    );
+}
+
+#[tokio::test]
+async fn http_content_encoding_under_another_codec_is_undone_first() {
+    let mut framed = snap::write::FrameEncoder::new(Vec::new());
+    framed.write_all(FIXTURE).unwrap();
+    let server = HttpServer::start(Canned {
+        status: 200,
+        content_encoding: Some("gzip"),
+        body: gzip(&framed.into_inner().unwrap()).into(),
+    })
+    .await;
+    let frag = fragment(100, 120, CompressionCodec::Snappy);
+    assert_eq!(
+        fetch_all(&server.url("/frag.sz"), frag, 100).await.unwrap(),
+        FIXTURE
+    );
+    // No Accept-Encoding is sent for other codecs.
+    assert_eq!(server.accept_encodings(), vec![None]);
+}
+
+#[tokio::test]
+async fn http_non_200_is_an_error_naming_status_and_url() {
+    let server = HttpServer::start(Canned {
+        status: 403,
+        content_encoding: None,
+        body: Bytes::from_static(b"denied"),
+    })
+    .await;
+    let url = server.url("/signed?sig=abc");
+    let err = fetch_all(&url, fragment(100, 120, CompressionCodec::None), 100)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("!OK fetching (403 Forbidden, {url:?})")
+    );
+}
+
+#[tokio::test]
+async fn http_large_fragment_streams_in_bounded_chunks() {
+    let content: Bytes = (0..(6u32 << 20))
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    let server = HttpServer::start(Canned {
+        status: 200,
+        content_encoding: None,
+        body: content.clone(),
+    })
+    .await;
+    let len = content.len() as i64;
+    let mut reader = open_fragment_url(
+        &FragmentTransport::default(),
+        fragment(0, len, CompressionCodec::None),
+        1,
+        &server.url("/big.raw"),
+    )
+    .await
+    .unwrap();
+    let (mut got, mut chunks) = (Vec::with_capacity(content.len()), 0);
+    while let Some(chunk) = reader.next_chunk(usize::MAX).await.unwrap() {
+        assert!(chunk.len() <= 64 * 1024, "chunks are bounded");
+        got.extend_from_slice(&chunk);
+        chunks += 1;
+    }
+    assert!(chunks > 90);
+    assert!(got == content[1..]);
+}
+
+#[tokio::test]
+async fn dropping_a_reader_mid_fragment_stops_its_transfer() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio_stream::StreamExt;
+
+    // A server generating a 256 MiB body lazily, counting what it produced.
+    const CHUNK: usize = 64 * 1024;
+    const TOTAL: usize = 256 << 20;
+    let produced = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counter = produced.clone();
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let service = service_fn(move |_req: hyper::Request<hyper::body::Incoming>| {
+            let counter = counter.clone();
+            let body = tokio_stream::iter(0..TOTAL / CHUNK).map(move |_| {
+                counter.fetch_add(CHUNK, Ordering::SeqCst);
+                Ok::<_, Infallible>(hyper::body::Frame::data(Bytes::from(vec![7u8; CHUNK])))
+            });
+            let resp = hyper::Response::new(http_body_util::StreamBody::new(body));
+            async move { Ok::<_, Infallible>(resp) }
+        });
+        let _ = hyper::server::conn::http1::Builder::new()
+            .serve_connection(TokioIo::new(stream), service)
+            .await;
+    });
+
+    let mut reader = open_fragment_url(
+        &FragmentTransport::default(),
+        fragment(0, TOTAL as i64, CompressionCodec::None),
+        0,
+        &format!("http://{addr}/big.raw"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        &reader.next_chunk(10).await.unwrap().unwrap()[..],
+        &[7u8; 10]
+    );
+    drop(reader);
+
+    // The connection is torn down: the server's body stops being pulled.
+    tokio::time::timeout(std::time::Duration::from_secs(10), server)
+        .await
+        .expect("server connection ends")
+        .unwrap();
+    let sent = produced.load(Ordering::SeqCst);
+    assert!(
+        sent < TOTAL / 4,
+        "only a bounded read-ahead was transferred ({sent} bytes)"
+    );
+}
+
+/// A source that fails after handing out `ok` bytes of `data`.
+struct FailingSource {
+    data: Vec<u8>,
+    ok: usize,
+}
+
+impl std::io::Read for FailingSource {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.ok == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "disk on fire",
+            ));
+        }
+        let n = buf.len().min(self.ok).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data.drain(..n);
+        self.ok -= n;
+        Ok(n)
+    }
+}
+
+#[tokio::test]
+async fn source_errors_are_io_errors_not_codec_errors() {
+    for codec in [CompressionCodec::None, CompressionCodec::Gzip] {
+        let data = match codec {
+            CompressionCodec::Gzip => gzip(FIXTURE),
+            _ => FIXTURE.to_vec(),
+        };
+        let source = FailingSource { data, ok: 12 };
+        let result = async {
+            let mut reader =
+                FragmentReader::new(Box::new(source), fragment(100, 120, codec), 100).await?;
+            match drain(&mut reader).await {
+                (_, Some(err)) => Err(err),
+                (got, None) => Ok(got),
+            }
+        }
+        .await;
+        let err = result.expect_err("the source fails");
+        match &err {
+            Error::Io(io) => assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset),
+            other => panic!("{codec:?}: {other:?}"),
+        }
+        assert_eq!(err.to_string(), "disk on fire");
+    }
+}

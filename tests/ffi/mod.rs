@@ -1,0 +1,7 @@
+//! The Rust tests of the C ABI, against dev brokers (or a scripted broker)
+//! on loopback. Compiled into the library's unit tests: see src/lib.rs.
+
+mod bearer_token;
+mod client;
+mod endpoints;
+mod reader_fixes;
