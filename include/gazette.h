@@ -410,6 +410,10 @@ typedef struct gazette_retry_reader gazette_retry_reader;
 // `gazette_selector_free`.
 typedef struct gazette_selector gazette_selector;
 
+// A listing kept current by a watch. Thread-safe: any function from any
+// thread. Free with `gazette_watched_list_free`, which stops the watch.
+typedef struct gazette_watched_list gazette_watched_list;
+
 // A completion callback: `cb(userdata, future, status)`. `future` is the
 // handle the callback was set on, or NULL if that handle was freed before
 // the operation completed. See `gazette_append_future_set_callback`.
@@ -1587,6 +1591,15 @@ gazette_status gazette_set_log_callback(gazette_log_callback cb,
                                         int32_t max_level,
                                         struct gazette_error **err);
 
+// The `i`-th status value this library defines, in ascending order, for
+// `i` in `0 .. gazette_status_count()`; -1 past the end. Thread-safe.
+int32_t gazette_status_at(size_t i);
+
+// The number of status values this library defines (for bindings that
+// build their own tables: walk `gazette_status_at(0 .. count)` and ask
+// `gazette_status_name`, `_str` and `_is_retryable` of each). Thread-safe.
+size_t gazette_status_count(void);
+
 // Whether repeating the same call later may succeed: true for transient
 // broker conditions (no primary, not a route member, too few brokers),
 // unavailable brokers, transport failures, timeouts and would-block results.
@@ -1612,6 +1625,47 @@ uint32_t gazette_version(void);
 
 // The library version as a static string such as `"0.1.0"`. Never free it.
 const char *gazette_version_string(void);
+
+// Takes ownership of a watched list, stops its watch and frees it. NULL
+// is a no-op. Any thread.
+void gazette_watched_list_free(struct gazette_watched_list *wl);
+
+// Writes to `*out` a new list (free with `gazette_journal_list_free`) of
+// the latest snapshot, marking it seen for `wait_update`; WOULD_BLOCK (a
+// flow status; `*out` untouched) before the first snapshot.
+//
+// Errors: NULL_POINTER, CLOSED, FORKED.
+gazette_status gazette_watched_list_get(const struct gazette_watched_list *wl,
+                                        struct gazette_journal_list **out,
+                                        struct gazette_error **err);
+
+// Starts watching the journals matching `selector` (as for
+// `gazette_list_journals`); returns at once and the first snapshot comes
+// later (see `gazette_watched_list_wait_update`). The watch resumes by
+// itself after failures, with back-off, from the last snapshot's revision.
+// Needs brokers of v0.100 or later: an older one answers one listing and
+// closes the stream, which each `wait_update` then reports as an error (use
+// `gazette_polled_list` with those). On success writes `*out`.
+//
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (bad selector),
+// CLOSED, FORKED.
+gazette_status gazette_watched_list_new(const struct gazette_client *client,
+                                        const char *selector,
+                                        size_t selector_len,
+                                        struct gazette_watched_list **out,
+                                        struct gazette_error **err);
+
+// Waits up to `timeout_ms` (-1 forever, 0 not at all) until a snapshot
+// newer than the one last taken by `gazette_watched_list_get` is there (OK)
+// or the watch failed: then returns that failure (the watch goes on
+// retrying; the next call waits again). TIMED_OUT (WOULD_BLOCK for 0, both
+// flow statuses) if neither happened.
+//
+// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED, FORKED,
+// the watch's gRPC, broker and protocol errors.
+gazette_status gazette_watched_list_wait_update(const struct gazette_watched_list *wl,
+                                                int32_t timeout_ms,
+                                                struct gazette_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -55,6 +55,7 @@ pub mod stats;
 pub mod status;
 pub mod store_health;
 pub mod version;
+pub mod watched_list;
 
 // The Rust tests of the C ABI. Unit tests, not integration tests, because the
 // library has no rlib (see Cargo.toml); they live beside the C suite.

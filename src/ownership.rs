@@ -25,6 +25,7 @@ use crate::polled_list::gazette_polled_list;
 use crate::read_options::gazette_read_options;
 use crate::reader::gazette_reader;
 use crate::retry_reader::gazette_retry_reader;
+use crate::watched_list::gazette_watched_list;
 
 /// A type C sees only through pointers this library made: `Box::into_raw`
 /// for what C owns and frees, or views into such boxes.
@@ -56,6 +57,7 @@ handles!(
     gazette_journal_spec,
     gazette_op_futures,
     gazette_polled_list,
+    gazette_watched_list,
     gazette_read_options,
     gazette_reader,
     gazette_retry_reader,

@@ -436,6 +436,21 @@ pub extern "C" fn gazette_status_str(status: i32) -> *const c_char {
     })
 }
 
+/// The number of status values this library defines (for bindings that
+/// build their own tables: walk `gazette_status_at(0 .. count)` and ask
+/// `gazette_status_name`, `_str` and `_is_retryable` of each). Thread-safe.
+#[no_mangle]
+pub extern "C" fn gazette_status_count() -> usize {
+    ffi_boundary!({ gazette_status::ALL.len() })
+}
+
+/// The `i`-th status value this library defines, in ascending order, for
+/// `i` in `0 .. gazette_status_count()`; -1 past the end. Thread-safe.
+#[no_mangle]
+pub extern "C" fn gazette_status_at(i: usize) -> i32 {
+    ffi_boundary!({ gazette_status::ALL.get(i).map_or(-1, |s| *s as i32) })
+}
+
 /// Whether repeating the same call later may succeed: true for transient
 /// broker conditions (no primary, not a route member, too few brokers),
 /// unavailable brokers, transport failures, timeouts and would-block results.
