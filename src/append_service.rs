@@ -218,7 +218,7 @@ pub extern "C" fn gazette_append_service_start(
                 })?
             }
         };
-        let handle = gazette_async_append::boxed(Arc::clone(&svc.shared), append);
+        let handle = gazette_async_append::boxed(&svc.shared, append);
         // SAFETY: checked non-NULL above.
         unsafe { *out = handle };
         Ok(gazette_status::Ok)

@@ -4,12 +4,12 @@
 
 use std::ffi::c_char;
 use std::io::Write;
-use std::sync::Arc;
 
 use super::append_future::gazette_append_future;
 use super::args::{bytes_ref, handle_mut, out_ptr, str_in};
-use super::client::Shared;
+use super::client::{forked, Shared};
 use super::error::{gazette_error, FfiError};
+use super::fork;
 use super::status::gazette_status;
 use gazette::append_service::AsyncAppend;
 use gazette::Error;
@@ -19,16 +19,18 @@ use gazette::Error;
 /// `gazette_async_append_release` (commit) or `gazette_async_append_free`
 /// (roll back); each takes ownership.
 pub struct gazette_async_append {
-    shared: Arc<Shared>,
+    /// The client's fork generation (not the client: one less shared
+    /// reference count touched per append).
+    fork_gen: u32,
     inner: AsyncAppend,
     /// The first error the caller required: release rolls back and returns it.
     required: Option<FfiError>,
 }
 
 impl gazette_async_append {
-    pub(crate) fn boxed(shared: Arc<Shared>, inner: AsyncAppend) -> *mut gazette_async_append {
+    pub(crate) fn boxed(shared: &Shared, inner: AsyncAppend) -> *mut gazette_async_append {
         Box::into_raw(Box::new(gazette_async_append {
-            shared,
+            fork_gen: shared.fork_generation(),
             inner,
             required: None,
         }))
@@ -114,13 +116,13 @@ pub extern "C" fn gazette_async_append_release(
         let aa = unsafe { Box::from_raw(aa) };
         let out = out_ptr(out, "out")?;
         let gazette_async_append {
-            shared,
+            fork_gen,
             inner,
             required,
         } = *aa;
-        if shared.is_forked() {
+        if fork::forked_since(fork_gen) {
             std::mem::forget(inner);
-            return Err(shared.check().unwrap_err());
+            return Err(forked());
         }
         match inner.release() {
             Ok(future) => {
@@ -141,7 +143,7 @@ pub extern "C" fn gazette_async_append_free(aa: *mut gazette_async_append) {
         if !aa.is_null() {
             // SAFETY: created by `gazette_append_service_start`, freed once.
             let aa = unsafe { Box::from_raw(aa) };
-            if aa.shared.is_forked() {
+            if fork::forked_since(aa.fork_gen) {
                 std::mem::forget(aa);
             }
         }

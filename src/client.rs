@@ -77,13 +77,16 @@ impl Shared {
         fork::forked_since(self.fork_gen)
     }
 
+    /// The fork generation the client was made in: a handle that keeps
+    /// only this (not the client) can still tell it is in a fork child.
+    pub fn fork_generation(&self) -> u32 {
+        self.fork_gen
+    }
+
     /// Fails with FORKED in a fork child and CLOSED after close/free.
     pub fn check(&self) -> Result<(), FfiError> {
         if self.is_forked() {
-            return Err(FfiError::new(
-                gazette_status::Forked,
-                "this handle was created before fork(); create a new client in the child",
-            ));
+            return Err(forked());
         }
         if self.closed_flag.load(Ordering::Acquire) {
             return Err(FfiError::closed());
@@ -163,6 +166,14 @@ impl Shared {
         s.fork_gen = s.fork_gen.wrapping_add(1);
         s
     }
+}
+
+/// The error of a handle used in a fork child.
+pub fn forked() -> FfiError {
+    FfiError::new(
+        gazette_status::Forked,
+        "this handle was created before fork(); create a new client in the child",
+    )
 }
 
 impl Drop for Shared {
