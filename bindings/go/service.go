@@ -234,6 +234,14 @@ func (f *Future) Journal() string {
 	return gostr(C.gazette_append_future_journal(f.f))
 }
 
+// Batch is the number of the batch this append went out in: futures with
+// equal numbers were batched into one RPC and complete together, with one
+// commit span. Unique in the process, never 0.
+func (f *Future) Batch() uint64 {
+	defer runtime.KeepAlive(f)
+	return uint64(C.gazette_append_future_batch(f.f))
+}
+
 // Commit returns the committed [begin, end) offsets of the batch (after success).
 func (f *Future) Commit() (begin, end int64) {
 	defer runtime.KeepAlive(f)

@@ -68,4 +68,24 @@ class TestAppendService < Minitest::Test
     assert pending.all?(&:done?), "appends to #{a} pending at the barrier committed first"
     assert_equal (0...20).map { |i| format("%02d", i) }.join, client.read(a, end_offset: 40)
   end
+
+  # Appends released back to back are batched; futures share a batch
+  # number exactly when they share a commit span.
+  def test_future_batch
+    j = new_journal
+    futures = Array.new(50) { |i| svc.append(j, format("%02d", i)) }
+    futures.each { |f| assert f.wait(30) }
+    batch_of = {}
+    span_of = {}
+    futures.each_with_index do |f, i|
+      refute_equal 0, f.batch
+      b, e = f.commit
+      assert_operator b, :<=, 2 * i
+      assert_operator e, :>=, 2 * i + 2
+      assert_equal batch_of[[b, e]], f.batch if batch_of.key?([b, e])
+      assert_equal span_of[f.batch], [b, e] if span_of.key?(f.batch)
+      batch_of[[b, e]] = f.batch
+      span_of[f.batch] = [b, e]
+    end
+  end
 end

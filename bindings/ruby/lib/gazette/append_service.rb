@@ -99,6 +99,13 @@ module Gazette
       Native.gazette_append_future_journal(@ptr)
     end
 
+    # The number of the batch this append went out in: futures with equal
+    # numbers were batched into one RPC and complete together, with one
+    # commit span. Unique in the process, never 0.
+    def batch
+      Native.gazette_append_future_batch(@ptr)
+    end
+
     # [begin, end) offsets of the committed batch.
     def commit
       [Native.gazette_append_future_commit_begin(@ptr), Native.gazette_append_future_commit_end(@ptr)]

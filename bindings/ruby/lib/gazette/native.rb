@@ -80,6 +80,7 @@ module Gazette
     fn :gazette_append_future_commit_begin, [P], :int64
     fn :gazette_append_future_commit_end, [P], :int64
     fn :gazette_append_future_journal, [P], :string
+    fn :gazette_append_future_batch, [P], :uint64
     fn :gazette_append_service_pending_except, [P, P, :size_t, P, P], S
     fn :gazette_op_futures_new, [], P
     fn :gazette_op_futures_free, [P], :void
