@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -74,15 +75,21 @@ func (cl *Client) Append(ctx context.Context, journal string, data []byte, opts 
 // commits them, Abort rolls them back. Not safe for concurrent use, but it may
 // be handed between goroutines. An appender dropped without Close is aborted
 // and freed by its finalizer.
+//
+// The context given to NewAppender bounds every call. When it ends before a
+// call returns, the call returns ctx.Err() and the Appender is finished: the
+// transaction is rolled back (an abandoned Close may still have committed,
+// as with Append) and later calls fail with ErrInvalidState saying why.
 type Appender struct {
 	mu         sync.Mutex
 	a          *C.gazette_appender
 	cl         *Client
 	ctx        context.Context
-	Begin, End int64 // committed offsets, after Close
+	gone       string // why a is nil early: a call was abandoned
+	Begin, End int64  // committed offsets, after Close
 }
 
-// NewAppender starts a transaction on journal. ctx bounds every Write and Close.
+// NewAppender starts a transaction on journal. ctx bounds every Write, Close and Abort.
 func (cl *Client) NewAppender(ctx context.Context, journal string, opts *AppendOptions) (*Appender, error) {
 	o, err := opts.build()
 	if err != nil {
@@ -106,24 +113,70 @@ func (a *Appender) free() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.a != nil {
-		untrack(kindAppender)
-		C.gazette_appender_free(a.a) // frees an open transaction by rolling it back
+		freeAppender(a.a)
 		a.a = nil
 	}
+}
+
+// freeAppender frees a handle, rolling back an open transaction.
+func freeAppender(c *C.gazette_appender) {
+	untrack(kindAppender)
+	C.gazette_appender_free(c)
+}
+
+// unusable is the error of a call on a finished Appender.
+func (a *Appender) unusable() error {
+	if a.gone == "" {
+		return ErrInvalidState
+	}
+	return &Error{Status: ErrInvalidState.Status, Message: a.gone}
+}
+
+// run makes one waiting C call (write, close or abort) under a.ctx, with
+// its deadline as the timeout: none of them resumes after a timeout and the
+// library has no appender cancel. If ctx ends first the call is abandoned
+// (see detachedOr): it finishes on its own goroutine, which then frees the
+// handle, and the Appender is finished. Called with mu held.
+func (a *Appender) run(op, outcome string, call func(c *C.gazette_appender, ms C.int32_t) error) error {
+	if a.a == nil {
+		return a.unusable()
+	}
+	c := a.a
+	abandon := func(err error) error {
+		a.a = nil
+		a.gone = fmt.Sprintf("an earlier %s was abandoned when its context ended (%v): %s", op, err, outcome)
+		return err
+	}
+	if err := a.ctx.Err(); err != nil {
+		freeAppender(c)
+		return abandon(err)
+	}
+	ms := deadlineMs(a.ctx)
+	_, err, abandoned := detachedOr(a.ctx, func() (struct{}, error) {
+		return struct{}{}, call(c, ms)
+	}, func(struct{}, error) { freeAppender(c) })
+	if abandoned {
+		return abandon(err)
+	}
+	return err
 }
 
 // Write streams p into the transaction (io.Writer).
 func (a *Appender) Write(p []byte) (int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.a == nil {
-		return 0, ErrInvalidState
-	}
-	var e *C.gazette_error
-	if err := takeErr(C.gazette_appender_write(a.a, cbytes(p), C.size_t(len(p)), deadlineMs(a.ctx), &e), e); err != nil {
+	// C reads p in place. An abandoned write may still be reading it after
+	// Write returned, but its transaction is rolled back, so what it reads
+	// never becomes visible; the closure keeps p alive until then.
+	err := a.run("Write", "the transaction was rolled back", func(c *C.gazette_appender, ms C.int32_t) error {
+		var e *C.gazette_error
+		err := takeErr(C.gazette_appender_write(c, cbytes(p), C.size_t(len(p)), ms, &e), e)
+		runtime.KeepAlive(p)
+		return err
+	})
+	if err != nil {
 		return 0, err
 	}
-	runtime.KeepAlive(p)
 	return len(p), nil
 }
 
@@ -131,16 +184,15 @@ func (a *Appender) Write(p []byte) (int, error) {
 func (a *Appender) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.a == nil {
-		return ErrInvalidState
-	}
 	var b, en C.int64_t
-	var e *C.gazette_error
-	err := takeErr(C.gazette_appender_close(a.a, deadlineMs(a.ctx), &b, &en, &e), e)
-	a.Begin, a.End = int64(b), int64(en)
-	untrack(kindAppender)
-	C.gazette_appender_free(a.a)
-	a.a = nil
+	err := a.run("Close", "the commit may or may not have landed", func(c *C.gazette_appender, ms C.int32_t) error {
+		var e *C.gazette_error
+		return takeErr(C.gazette_appender_close(c, ms, &b, &en, &e), e)
+	})
+	a.finish()
+	if err == nil {
+		a.Begin, a.End = int64(b), int64(en)
+	}
 	return err
 }
 
@@ -148,13 +200,19 @@ func (a *Appender) Close() error {
 func (a *Appender) Abort() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.a == nil {
-		return ErrInvalidState
-	}
-	var e *C.gazette_error
-	err := takeErr(C.gazette_appender_abort(a.a, deadlineMs(a.ctx), &e), e)
-	untrack(kindAppender)
-	C.gazette_appender_free(a.a)
-	a.a = nil
+	err := a.run("Abort", "the transaction was rolled back", func(c *C.gazette_appender, ms C.int32_t) error {
+		var e *C.gazette_error
+		return takeErr(C.gazette_appender_abort(c, ms, &e), e)
+	})
+	a.finish()
 	return err
+}
+
+// finish frees the handle after Close or Abort (unless an abandoned call's
+// goroutine owns it now).
+func (a *Appender) finish() {
+	if a.a != nil {
+		freeAppender(a.a)
+		a.a = nil
+	}
 }

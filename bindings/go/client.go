@@ -118,13 +118,28 @@ func (cl *Client) release() {
 	})
 }
 
-// Close waits (under ctx) for the client's work to wind down and frees it.
-// Children (readers, appenders, ...) report ErrClosed afterwards.
+// Close closes the client and frees it: its work ends and children
+// (readers, appenders, ...) report ErrClosed afterwards. It waits for the
+// library's threads to stop in short slices while ctx lasts; if ctx ends
+// first (or had ended), it stops waiting and returns ctx.Err(), the client
+// being closed and freed all the same.
 func (cl *Client) Close(ctx context.Context) error {
 	var err error
 	cl.close.Do(func() {
-		var e *C.gazette_error
-		err = takeErr(C.gazette_client_close(cl.c, deadlineMs(ctx), &e), e)
+		if err = ctx.Err(); err != nil {
+			var e *C.gazette_error
+			takeErr(C.gazette_client_close(cl.c, 0, &e), e) // closes without waiting
+		}
+		for err == nil {
+			var e *C.gazette_error
+			st := C.gazette_client_close(cl.c, sliceMs(ctx), &e)
+			if st != C.GAZETTE_STATUS_TIMED_OUT {
+				err = takeErr(st, e)
+				break
+			}
+			takeErr(st, e) // closing again resumes the wait
+			err = ctx.Err()
+		}
 		cl.q.stop()
 		untrack(kindClient)
 		C.gazette_client_free(cl.c)

@@ -334,13 +334,25 @@ type PolledList struct {
 	cl *Client
 }
 
-// NewPolledList lists once (under ctx) and then every interval.
+// NewPolledList lists once (under ctx) and then every interval. The first
+// listing cannot resume after a timeout, so it runs detached (see
+// detachedOr): when ctx ends first, NewPolledList returns ctx.Err() and the
+// list, if the listing still succeeds, is freed at once.
 func (cl *Client) NewPolledList(ctx context.Context, selector string, interval time.Duration) (*PolledList, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	s, sl := cstr(selector)
-	defer C.free(unsafe.Pointer(s))
-	var out *C.gazette_polled_list
-	var e *C.gazette_error
-	if err := takeErr(C.gazette_polled_list_new(cl.c, s, sl, C.int32_t(interval/time.Millisecond), deadlineMs(ctx), &out, &e), e); err != nil {
+	ms := deadlineMs(ctx)
+	out, err, _ := detachedOr(ctx, func() (*C.gazette_polled_list, error) {
+		defer C.free(unsafe.Pointer(s))
+		var out *C.gazette_polled_list
+		var e *C.gazette_error
+		err := takeErr(C.gazette_polled_list_new(cl.c, s, sl, C.int32_t(interval/time.Millisecond), ms, &out, &e), e)
+		runtime.KeepAlive(cl)
+		return out, err
+	}, func(out *C.gazette_polled_list, _ error) { C.gazette_polled_list_free(out) })
+	if err != nil {
 		return nil, err
 	}
 	p := &PolledList{pl: out, cl: cl}

@@ -32,10 +32,31 @@ func (cl *Client) NewAppendService() (*AppendService, error) {
 	return s, nil
 }
 
-// Close waits (under ctx) until every started append finished, then frees the service.
+// Close waits until every started append finished, then frees the
+// service. When ctx ends first, it cancels the service through the
+// library (pending appends complete with ErrCancelled, their dependants
+// with ErrDependencyFailed), waits for that, and returns ctx.Err(). A
+// caller still holding an AsyncAppend delays the return until it releases.
 func (s *AppendService) Close(ctx context.Context) error {
-	var e *C.gazette_error
-	err := takeErr(C.gazette_append_service_close(s.s, deadlineMs(ctx), &e), e)
+	ms := deadlineMs(ctx)
+	closeIt := func() error {
+		var e *C.gazette_error
+		return takeErr(C.gazette_append_service_close(s.s, ms, &e), e)
+	}
+	var err error
+	if ctx.Done() == nil {
+		err = closeIt()
+	} else {
+		done := make(chan error, 1)
+		go func() { done <- closeIt() }()
+		select {
+		case err = <-done:
+		case <-ctx.Done():
+			C.gazette_append_service_cancel(s.s)
+			<-done // prompt now: every pending append completes at once
+			err = ctx.Err()
+		}
+	}
 	runtime.SetFinalizer(s, nil)
 	C.gazette_append_service_free(s.s)
 	s.s = nil
@@ -81,6 +102,9 @@ func (o *OpFutures) Len() int {
 
 // StartAppend begins an async append to journal, dispatched after every
 // future of deps (may be nil) succeeded (ErrDependencyFailed otherwise).
+// It waits for the journal's batch (held by other callers until they
+// release) in short slices, so it returns ctx.Err() soon after ctx ends,
+// holding nothing.
 func (s *AppendService) StartAppend(ctx context.Context, journal string, deps *OpFutures) (*AsyncAppend, error) {
 	var set *C.gazette_op_futures
 	if deps != nil {
@@ -89,12 +113,24 @@ func (s *AppendService) StartAppend(ctx context.Context, journal string, deps *O
 	}
 	j, jn := cstr(journal)
 	defer C.free(unsafe.Pointer(j))
-	var out *C.gazette_async_append
-	var e *C.gazette_error
-	if err := takeErr(C.gazette_append_service_start(s.s, j, jn, nil, set, deadlineMs(ctx), &out, &e), e); err != nil {
-		return nil, err
+	defer runtime.KeepAlive(s)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// A start that timed out took nothing: the next slice starts afresh.
+		var out *C.gazette_async_append
+		var e *C.gazette_error
+		st := C.gazette_append_service_start(s.s, j, jn, nil, set, sliceMs(ctx), &out, &e)
+		if st == C.GAZETTE_STATUS_TIMED_OUT {
+			takeErr(st, e)
+			continue
+		}
+		if err := takeErr(st, e); err != nil {
+			return nil, err
+		}
+		return &AsyncAppend{a: out, s: s}, nil
 	}
-	return &AsyncAppend{a: out, s: s}, nil
 }
 
 // Write adds p (copied) to this caller's part of the batch.
@@ -196,6 +232,14 @@ func (f *Future) Wait(ctx context.Context) error {
 func (f *Future) Journal() string {
 	defer runtime.KeepAlive(f)
 	return gostr(C.gazette_append_future_journal(f.f))
+}
+
+// Batch is the number of the batch this append went out in: futures with
+// equal numbers were batched into one RPC and complete together, with one
+// commit span. Unique in the process, never 0.
+func (f *Future) Batch() uint64 {
+	defer runtime.KeepAlive(f)
+	return uint64(C.gazette_append_future_batch(f.f))
 }
 
 // Commit returns the committed [begin, end) offsets of the batch (after success).

@@ -17,11 +17,16 @@ module Gazette
       @ptr = Call.auto(out.read_pointer, :gazette_append_service_free)
     end
 
-    # Queues data for journal and returns its batch's Future.
-    def append(journal, data, timeout: 30)
+    # Queues data for journal and returns its batch's Future. With deps (a
+    # Future, an Array of them or an OpFutures), the append is dispatched
+    # only after every one of them committed; if one failed, it fails with
+    # DependencyFailed. Waits up to timeout seconds, in short slices, for the
+    # journal's batch, which other threads hold while they write.
+    def append(journal, data, deps: nil, timeout: 30)
       j, jl = buf(journal)
+      set = OpFutures.from(deps)
       out = FFI::MemoryPointer.new(:pointer)
-      check { |e| Native.gazette_append_service_start(@ptr, j, jl, nil, nil, Call.ms(timeout), out, e) }
+      sliced(timeout) { |ms, e| Native.gazette_append_service_start(@ptr, j, jl, nil, set&.ptr, ms, out, e) }
       aa = out.read_pointer
       begin
         d, dl = buf(data)
@@ -33,6 +38,18 @@ module Gazette
       fut = FFI::MemoryPointer.new(:pointer)
       check { |e| Native.gazette_async_append_release(aa, fut, e) }
       Future.new(fut.read_pointer)
+    end
+
+    # An OpFutures of every append pending on journals other than journal
+    # (all journals for ""), plus a failed operation for each such journal
+    # whose appends now fail. As deps of the next append it makes a
+    # barrier: that append goes out only after everything pending
+    # elsewhere committed.
+    def pending_except(journal = "")
+      j, jl = buf(journal)
+      out = FFI::MemoryPointer.new(:pointer)
+      check { |e| Native.gazette_append_service_pending_except(@ptr, j, jl, out, e) }
+      OpFutures.new(ptr: out.read_pointer)
     end
 
     # Waits up to timeout seconds for every queued append, then frees the service.
@@ -49,6 +66,8 @@ module Gazette
   class Future
     include Call
 
+    attr_reader :ptr # :nodoc:
+
     def initialize(ptr)
       @ptr = Call.auto(ptr, :gazette_append_future_free)
     end
@@ -64,6 +83,27 @@ module Gazette
 
     def done?
       Native.gazette_append_future_status(@ptr) != WOULD_BLOCK
+    end
+
+    # The append's failure as an exception (not raised), nil while pending
+    # or after success.
+    def error
+      status = Native.gazette_append_future_status(@ptr)
+      return nil if status == OK || status == WOULD_BLOCK
+
+      e = Native.gazette_append_future_error(@ptr)
+      Gazette.error_class(status).new(status, e.null? ? nil : Native.gazette_error_message(e))
+    end
+
+    def journal
+      Native.gazette_append_future_journal(@ptr)
+    end
+
+    # The number of the batch this append went out in: futures with equal
+    # numbers were batched into one RPC and complete together, with one
+    # commit span. Unique in the process, never 0.
+    def batch
+      Native.gazette_append_future_batch(@ptr)
     end
 
     # [begin, end) offsets of the committed batch.

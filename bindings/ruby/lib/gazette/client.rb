@@ -82,6 +82,20 @@ module Gazette
       Client.journals(out.read_pointer)
     end
 
+    # The fragments of journal, as Hashes with :begin, :end, :sum (SHA-1,
+    # hex), :compression_codec, :backing_store, :mod_time (a Time, nil while
+    # not persisted) and :path_postfix. begin_mod_time / end_mod_time (Times,
+    # nil: no bound) keep persisted fragments modified in that range; an
+    # end_mod_time leaves out fragments not persisted yet.
+    def fragments(journal, begin_mod_time: nil, end_mod_time: nil, timeout: 30)
+      j, jl = buf(journal)
+      out = FFI::MemoryPointer.new(:pointer)
+      check do |e|
+        Native.gazette_list_fragments(@ptr, j, jl, begin_mod_time.to_i, end_mod_time.to_i, Call.ms(timeout), out, e)
+      end
+      Fragment.all(out.read_pointer)
+    end
+
     # A PolledList of the journals matching selector, refreshed every
     # interval seconds in the background.
     def polled_list(selector = "", interval: 1, timeout: 30)

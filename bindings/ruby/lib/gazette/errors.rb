@@ -27,6 +27,8 @@ module Gazette
   class WrongAppendOffset < BrokerError; end
   class ClientError < Error; end           # 300..399: the client's own checks
   class UnsupportedError < ClientError; end # UNSUPPORTED: the broker is too old for the RPC
+  class SeekRequiresNewReader < ClientError; end # the plain reader cannot seek there
+  class DependencyFailed < ClientError; end # an async append's dependency failed
   class GrpcError < Error; end             # 400..449: a gRPC status
   class TransportError < Error; end        # 450..499: connection failures
   class FragmentError < Error; end         # 500..599: fetching or decoding fragments
@@ -35,7 +37,7 @@ module Gazette
   SPECIFIC = {
     1 => TimeoutError, 2 => TimeoutError, 4 => OffsetJump, 5 => CancelledError,
     201 => JournalNotFound, 206 => OffsetNotYetAvailable, 211 => WrongAppendOffset,
-    306 => UnsupportedError
+    300 => SeekRequiresNewReader, 305 => DependencyFailed, 306 => UnsupportedError
   }.freeze
 
   def self.error_class(status)

@@ -64,6 +64,7 @@ module Gazette
       fn :"gazette_#{k}_next", [P, :int32, P, P, P], S, blocking: true
       fn :"gazette_#{k}_offset", [P], :int64
       fn :"gazette_#{k}_write_head", [P], :int64
+      fn :"gazette_#{k}_seek", [P, :int64, :int32, P], S, blocking: true
     end
 
     fn :gazette_append_service_new, [P, P, P, P], S
@@ -78,6 +79,13 @@ module Gazette
     fn :gazette_append_future_free, [P], :void
     fn :gazette_append_future_commit_begin, [P], :int64
     fn :gazette_append_future_commit_end, [P], :int64
+    fn :gazette_append_future_journal, [P], :string
+    fn :gazette_append_future_batch, [P], :uint64
+    fn :gazette_append_service_pending_except, [P, P, :size_t, P, P], S
+    fn :gazette_op_futures_new, [], P
+    fn :gazette_op_futures_free, [P], :void
+    fn :gazette_op_futures_add, [P, P, P], S
+    fn :gazette_op_futures_len, [P], :size_t
 
     fn :gazette_journal_spec_new, [P, :size_t, P, P], S
     fn :gazette_journal_spec_free, [P], :void
@@ -103,6 +111,17 @@ module Gazette
     fn :gazette_journal_route_len, [P], :size_t
     fn :gazette_journal_route_endpoint, [P, :size_t], :string
     fn :gazette_journal_route_primary, [P], :int32
+    fn :gazette_list_fragments, [P, P, :size_t, :int64, :int64, :int32, P, P], S, blocking: true
+    fn :gazette_fragment_list_free, [P], :void
+    fn :gazette_fragment_list_len, [P], :size_t
+    fn :gazette_fragment_list_get, [P, :size_t], P
+    fn :gazette_fragment_begin, [P], :int64
+    fn :gazette_fragment_end, [P], :int64
+    fn :gazette_fragment_sum, [P], :string
+    fn :gazette_fragment_compression_codec, [P], :int32
+    fn :gazette_fragment_backing_store, [P], :string
+    fn :gazette_fragment_mod_time, [P], :int64
+    fn :gazette_fragment_path_postfix, [P], :string
     fn :gazette_polled_list_new, [P, P, :size_t, :int32, :int32, P, P], S, blocking: true
     fn :gazette_polled_list_get, [P, P, P], S
     fn :gazette_polled_list_wait_update, [P, :int32, P], S, blocking: true

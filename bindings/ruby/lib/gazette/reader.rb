@@ -76,6 +76,29 @@ module Gazette
     def offset
       native(:offset, @ptr)
     end
+    alias tell offset
+
+    # Moves the next read to offset (whence IO::SEEK_SET) or offset bytes
+    # ahead (IO::SEEK_CUR) and returns the new offset. A retrying reader
+    # seeks anywhere, re-reading from there if need be, and waits in short
+    # slices. A plain reader seeks only within bytes already received or
+    # forward within a fragment read directly, else raises
+    # SeekRequiresNewReader; it waits once, up to timeout seconds (a timed
+    # out seek leaves it unusable).
+    def seek(amount, whence = IO::SEEK_SET, timeout: 30)
+      target = case whence
+               when IO::SEEK_SET then amount
+               when IO::SEEK_CUR then offset + amount
+               else raise ArgumentError, "seek supports IO::SEEK_SET and IO::SEEK_CUR only"
+               end
+      if @kind == "retry_reader"
+        sliced(timeout) { |ms, e| native(:seek, @ptr, target, ms, e) }
+      else
+        check { |e| native(:seek, @ptr, target, Call.ms(timeout), e) }
+      end
+      @eof = false
+      offset
+    end
 
     def write_head
       native(:write_head, @ptr)
