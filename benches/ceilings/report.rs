@@ -236,7 +236,7 @@ fn targets(c: &Figures, ours: &Figures) -> Vec<(String, Option<bool>)> {
         (
             format!(
                 "{what}: {}",
-                value.map_or("n/a".into(), |v| format!("{v:.3}"))
+                value.map_or("n/a".into(), |v| format!("{v:.4}"))
             ),
             value.map(ok),
         )

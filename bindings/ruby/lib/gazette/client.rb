@@ -102,6 +102,12 @@ module Gazette
       PolledList.new(self, selector, interval, timeout)
     end
 
+    # A WatchedList of the journals matching selector, kept current by a
+    # watch (brokers v0.100 and later).
+    def watched_list(selector = "")
+      WatchedList.new(self, selector)
+    end
+
     # Takes ownership of a gazette_journal_list and returns its Hashes.
     def self.journals(ptr) # :nodoc:
       list = Call.auto(ptr, :gazette_journal_list_free)

@@ -40,6 +40,11 @@ module Gazette
     300 => SeekRequiresNewReader, 305 => DependencyFailed, 306 => UnsupportedError
   }.freeze
 
+  # Every status value the library defines, ascending (for own tables).
+  def self.statuses
+    Array.new(Native.gazette_status_count) { |i| Native.gazette_status_at(i) }
+  end
+
   def self.error_class(status)
     SPECIFIC.fetch(status) do
       case status

@@ -126,5 +126,11 @@ module Gazette
     fn :gazette_polled_list_get, [P, P, P], S
     fn :gazette_polled_list_wait_update, [P, :int32, P], S, blocking: true
     fn :gazette_polled_list_free, [P], :void
+    fn :gazette_watched_list_new, [P, P, :size_t, P, P], S
+    fn :gazette_watched_list_get, [P, P, P], S
+    fn :gazette_watched_list_wait_update, [P, :int32, P], S, blocking: true
+    fn :gazette_watched_list_free, [P], :void
+    fn :gazette_status_count, [], :size_t
+    fn :gazette_status_at, [:size_t], :int32
   end
 end
