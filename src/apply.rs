@@ -11,7 +11,7 @@ use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal;
 use super::ownership::{free_box, opt_ref, with_ref};
 use super::status::gazette_status;
-use gazette::list::apply_journals_in_batches;
+use gazette::apply_journals_in_batches;
 use gazette::protocol::{
     apply_request, journal_spec, ApplyRequest, CompressionCodec, JournalSpec, Label, LabelSet,
 };

@@ -14,8 +14,9 @@
 //! - handles used in a `fork()` child report `GAZETTE_STATUS_FORKED`.
 //!
 //! One file per C concept, most named like the client file they wrap
-//! (`reader.rs` wraps `crates/gazette/src/reader.rs`, ...); `apply.rs` and
-//! `store_health.rs` wrap parts of the client's `list.rs`, `append_future.rs`
+//! (`reader.rs` wraps `crates/gazette/src/reader.rs`, `apply.rs` its
+//! `apply.rs`, ...); `list.rs` wraps the client's `list.rs` and
+//! `fragments.rs` (with the journal and fragment views), `append_future.rs`
 //! a type of its `append_service.rs`, `label.rs` the protocol's selectors.
 
 // Types carry their C names (`gazette_client`), as the header shows them.

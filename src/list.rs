@@ -10,11 +10,11 @@ use super::client::gazette_client;
 use super::error::{gazette_error, to_cstring, FfiError};
 use super::ownership::{free_box, opt_ref, with_ref};
 use super::status::gazette_status;
-use gazette::list::{get_journal, list_all_fragments, list_all_journals};
 use gazette::protocol::label::parse_label_selector;
 use gazette::protocol::{
     fragments_response, list_response, FragmentsRequest, JournalSpec, ListRequest,
 };
+use gazette::{get_journal, list_all_fragments, list_all_journals};
 
 /// One listed journal: its spec, revisions and current route. Immutable;
 /// strings it returns live as long as the journal (or the list holding it).

@@ -8,7 +8,7 @@ use super::args::{handle_ref, str_in};
 use super::client::gazette_client;
 use super::error::{gazette_error, FfiError};
 use super::status::gazette_status;
-use gazette::list::fragment_store_health;
+use gazette::fragment_store_health;
 use gazette::protocol::Status;
 
 /// Checks the health of fragment store `store` (a URL such as

@@ -11,7 +11,6 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use gazette::appender::Appender;
 use gazette::config::ClientConfig;
-use gazette::list::{apply_journals, list_all_fragments, list_all_journals};
 use gazette::protocol::journal_spec::Fragment as FragmentSpec;
 use gazette::protocol::{
     apply_request::Change, label, AppendRequest, ApplyRequest, CompressionCodec, FragmentsRequest,
@@ -19,6 +18,7 @@ use gazette::protocol::{
 };
 use gazette::reader::{ReadStep, Reader};
 use gazette::router::Client;
+use gazette::{apply_journals, list_all_fragments, list_all_journals};
 use gazette_devbroker::{DevBroker, Options};
 
 #[tokio::main]

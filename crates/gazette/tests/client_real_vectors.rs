@@ -10,12 +10,12 @@ use client_common::scripted::Stub;
 use common::VECTORS;
 use gazette::append::{append, ContentSource};
 use gazette::appender::Appender;
-use gazette::list::{apply_journals, list_all_fragments, list_all_journals};
 use gazette::protocol::{
     AppendRequest, AppendResponse, ApplyRequest, ApplyResponse, FragmentsRequest,
     FragmentsResponse, ListRequest, ListResponse,
 };
 use gazette::Error;
+use gazette::{apply_journals, list_all_fragments, list_all_journals};
 use prost::Message;
 
 fn bin(name: &str) -> Vec<u8> {

@@ -10,8 +10,8 @@ mod common;
 use bytes::Bytes;
 use client_common::{spec, unique, Env};
 use gazette::append::append;
-use gazette::list::{get_journal, list_all_fragments};
 use gazette::protocol::{AppendRequest, FragmentsRequest, ReadRequest};
+use gazette::{get_journal, list_all_fragments};
 use gazette::{Client, ClientConfig};
 use gazette_devbroker::{DevBroker, Rpc};
 

@@ -9,15 +9,15 @@ use client_common::scripted::Stub;
 
 use gazette::append::{append, ContentSource};
 use gazette::appender::Appender;
-use gazette::list::{
-    apply_journals, fragment_store_health, get_journal, list_all_fragments, list_all_journals,
-};
 use gazette::protocol::{
     fragments_response, list_response, AppendRequest, AppendResponse, ApplyRequest, ApplyResponse,
     Fragment, FragmentStoreHealthResponse, FragmentsRequest, FragmentsResponse, Header,
     JournalSpec, LabelSet, ListRequest, ListResponse, Route,
 };
 use gazette::Error;
+use gazette::{
+    apply_journals, fragment_store_health, get_journal, list_all_fragments, list_all_journals,
+};
 use tonic::Status;
 
 fn ok_append(stub: &Stub, journal: &str, end: i64) -> AppendResponse {

@@ -31,7 +31,7 @@ use end_to_end_support::{
 };
 use gazette::append::append;
 use gazette::appender::Appender;
-use gazette::list::get_journal;
+use gazette::get_journal;
 use gazette::protocol::{AppendRequest, CompressionCodec, ReadRequest};
 use gazette::reader::{ReadStep, Reader};
 use gazette::retry_reader::RetryReader;

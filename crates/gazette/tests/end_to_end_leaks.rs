@@ -14,10 +14,10 @@ use bytes::Bytes;
 use common::TestEnv;
 use gazette::append::append;
 use gazette::appender::Appender;
-use gazette::list::{get_journal, list_all_fragments};
 use gazette::protocol::{AppendRequest, CompressionCodec, FragmentsRequest, ReadRequest};
 use gazette::reader::{ReadStep, Reader};
 use gazette::retry_reader::RetryReader;
+use gazette::{get_journal, list_all_fragments};
 use gazette::{Client, ClientConfig, Error};
 use gazette_devbroker::Rpc;
 

@@ -9,16 +9,16 @@ use std::time::Duration;
 use bytes::Bytes;
 use client_common::{create_change, spec, unique, Env};
 use gazette::append::append;
-use gazette::list::{
-    apply_journals, apply_journals_in_batches, fragment_store_health, get_journal,
-    list_all_fragments, list_all_journals,
-};
 use gazette::polled_list::PolledList;
 use gazette::protocol::{
     apply_request, AppendRequest, ApplyRequest, FragmentsRequest, Label, LabelSelector, LabelSet,
     ListRequest, Status,
 };
 use gazette::Error;
+use gazette::{
+    apply_journals, apply_journals_in_batches, fragment_store_health, get_journal,
+    list_all_fragments, list_all_journals,
+};
 use gazette_devbroker::{Fault, Rpc};
 
 fn prefix_request(dir: &str) -> ListRequest {

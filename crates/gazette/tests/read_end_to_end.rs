@@ -84,7 +84,7 @@ async fn every_codec_reads_back_identically_every_way() {
         env.flush(&journal);
 
         // Which broker serves the journal, and which one only proxies?
-        let route = gazette::list::get_journal(&env.client, &journal)
+        let route = gazette::get_journal(&env.client, &journal)
             .await
             .unwrap()
             .route

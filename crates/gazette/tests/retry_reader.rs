@@ -650,7 +650,7 @@ async fn do_not_proxy_reads_find_a_member_through_the_response_route() {
         .await;
     env.append(&journal, b"found it").await;
     env.flush(&journal);
-    let route = gazette::list::get_journal(&env.client, &journal)
+    let route = gazette::get_journal(&env.client, &journal)
         .await
         .unwrap()
         .route

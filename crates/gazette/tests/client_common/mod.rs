@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::common::{skip, TestEnv};
 
-use gazette::list::apply_journals;
+use gazette::apply_journals;
 use gazette::protocol::journal_client::JournalClient;
 use gazette::protocol::{
     apply_request, journal_spec, ApplyRequest, JournalSpec, LabelSet, ReadRequest,

@@ -10,12 +10,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use gazette::appender::Appender;
-use gazette::list::{get_journal, list_all_fragments};
 use gazette::protocol::fragment::codec_extension;
 use gazette::protocol::{AppendRequest, CompressionCodec, FragmentsRequest, ReadRequest};
 use gazette::reader::{ReadStep, Reader};
 use gazette::retry_reader::RetryReader;
 use gazette::Client;
+use gazette::{get_journal, list_all_fragments};
 use gazette_devbroker::{DevBroker, Rpc};
 use sha1::{Digest, Sha1};
 
