@@ -17,7 +17,7 @@ use gazette::protocol::{
     JournalSpec, LabelSet, ListRequest, ReadRequest,
 };
 use gazette::reader::{ReadStep, Reader};
-use gazette::router::Client;
+use gazette::Client;
 use gazette::{apply_journals, list_all_fragments, list_all_journals};
 use gazette_devbroker::{DevBroker, Options};
 

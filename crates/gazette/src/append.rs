@@ -7,8 +7,8 @@ use bytes::Bytes;
 
 use super::appender::{Appender, COALESCE_BYTES};
 use super::backoff::backoff;
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::Client;
 use super::stats::Stats;
 use crate::protocol::{AppendRequest, AppendResponse};
 

@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
 
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::{Client, Dispatch};
+use super::router::Dispatch;
 use super::stats::Stats;
 use crate::protocol::{AppendRequest, AppendResponse, LabelSelector, Status, Validate};
 

@@ -1,8 +1,8 @@
 //! Applying journal specs: Go's `ApplyJournals` and
 //! `ApplyJournalsInBatches`.
 
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::Client;
 use super::rpc::call;
 use crate::protocol::{ApplyRequest, ApplyResponse, Validate};
 

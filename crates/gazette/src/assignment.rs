@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crate::protocol::Route;
 
+use super::client::Client;
 use super::error::{Error, Result};
 use super::list::get_journal;
-use super::router::Client;
 
 /// First and last pause between listings while waiting.
 const FIRST_POLL: Duration = Duration::from_millis(5);

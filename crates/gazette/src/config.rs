@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Settings of a [`Client`](crate::router::Client). Build one with
+/// Settings of a [`Client`](crate::client::Client). Build one with
 /// [`ClientConfig::new`] (or start from [`Default`], which has no endpoint)
 /// and adjust the public fields. `Debug` leaves the bearer token out.
 #[derive(Clone)]

@@ -103,7 +103,7 @@ impl FragmentTransport {
 
     /// A transport for `client`: `file://` URLs resolve under its
     /// configured `file_root`, if any.
-    pub fn for_client(client: &super::router::Client) -> Self {
+    pub fn for_client(client: &super::client::Client) -> Self {
         let transport = FragmentTransport::default();
         match &client.config().file_root {
             Some(root) => transport.with_file_root(root),

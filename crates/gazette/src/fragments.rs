@@ -1,7 +1,7 @@
 //! Listing a journal's fragments: Go's `ListAllFragments`.
 
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::Client;
 use super::rpc::call;
 use crate::protocol::{FragmentsRequest, FragmentsResponse, Validate};
 

@@ -2,8 +2,9 @@
 
 use tonic::Streaming;
 
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::{Client, Dispatch};
+use super::router::Dispatch;
 use super::rpc::call_default;
 use crate::protocol::{
     list_response, Label, LabelSelector, LabelSet, ListRequest, ListResponse, Validate,

@@ -6,9 +6,9 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
+use super::client::Client;
 use super::error::{Error, Result};
 use super::list::list_all_journals;
-use super::router::Client;
 use crate::protocol::{ListRequest, ListResponse};
 
 /// The result of a [`ListRequest`], refreshed in the background every

@@ -31,9 +31,10 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tonic::Streaming;
 
+use super::client::Client;
 use super::error::{Error, Result};
 use super::fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
-use super::router::{Client, Dispatch};
+use super::router::Dispatch;
 use super::stats::Stats;
 use crate::protocol::validate::Validate;
 use crate::protocol::{ReadRequest, ReadResponse, Status};

@@ -33,10 +33,10 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::backoff;
+use super::client::Client;
 use super::error::{Error, Result};
 use super::fragment_reader::FragmentTransport;
 use super::reader::{ReadContext, ReadStep, Reader};
-use super::router::Client;
 use super::stats::Stats;
 use crate::protocol::ReadRequest;
 

@@ -1,4 +1,5 @@
-//! `Client`: shared broker connections and route-aware dispatch.
+//! Route-aware dispatch (`Client`'s choice of broker per RPC) and the
+//! shared broker connections.
 //!
 //! Journal RPCs go to a broker of the journal's cached route (its primary
 //! for appends, a member preferably in the client's zone for reads and
@@ -9,15 +10,14 @@
 //! falls back to the default endpoint.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tonic::transport::{Channel, Endpoint};
 
-use super::config::ClientConfig;
+use super::client::Client;
 use super::error::{Error, Result};
-use super::route_cache::RouteCache;
 use super::stats::Stats;
 use crate::protocol::journal_client::JournalClient;
 use crate::protocol::process_spec::Id as ProcessId;
@@ -31,39 +31,8 @@ const FAILED_CONNECTION_HOLD: Duration = Duration::from_secs(5);
 /// so many concurrent reads on one connection don't starve each other.
 const CONNECTION_WINDOW: u32 = (1 << 31) - 1;
 
-/// A Gazette journal client. Cheap to clone; clones share connections, the
-/// route cache and counters.
-///
-/// ```no_run
-/// # async fn demo() -> gazette::Result<()> {
-/// use gazette::{append, Client, ClientConfig};
-/// use gazette::protocol::AppendRequest;
-///
-/// let client = Client::new(ClientConfig::new("http://127.0.0.1:8080").with_zone("us-east-1a"))?;
-/// let request = AppendRequest { journal: "examples/greetings".into(), ..Default::default() };
-/// let response = append(&client, request, &[&"hello, world\n"]).await?;
-/// println!("committed {:?}", response.commit);
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    config: ClientConfig,
-    routes: RouteCache,
-    /// One lazily-dialed channel per broker endpoint URL.
-    conns: Mutex<HashMap<String, Arc<Conn>>>,
-    /// Index into `config.endpoints` of the default endpoint in use.
-    default_index: AtomicUsize,
-    /// When unused member connections were last dropped.
-    last_sweep: Mutex<Instant>,
-    stats: Stats,
-}
-
 /// One broker connection and what the client has learned about it.
-struct Conn {
+pub(crate) struct Conn {
     channel: Channel,
     /// An RPC through it has succeeded (it's connected, or was).
     connected: AtomicBool,
@@ -107,94 +76,7 @@ impl Dispatch {
     }
 }
 
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("endpoints", &self.inner.config.endpoints)
-            .field("zone", &self.inner.config.zone)
-            .finish()
-    }
-}
-
 impl Client {
-    /// A client for `config`. Nothing is dialed until the first RPC.
-    /// Fails if there is no endpoint or one doesn't parse as a URL.
-    pub fn new(config: ClientConfig) -> Result<Client> {
-        if config.endpoints.is_empty() {
-            return Err(Error::InvalidArgument(
-                "expected at least one broker endpoint".into(),
-            ));
-        }
-        for endpoint in &config.endpoints {
-            check_endpoint(endpoint)?;
-        }
-        if let Some(token) = &config.bearer_token {
-            if format!("Bearer {token}")
-                .parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>()
-                .is_err()
-            {
-                return Err(Error::InvalidArgument(
-                    "bearer token is not a valid header value".into(),
-                ));
-            }
-        }
-        let routes = RouteCache::new(config.route_cache_size, config.route_cache_ttl);
-        Ok(Client {
-            inner: Arc::new(Inner {
-                config,
-                routes,
-                conns: Mutex::new(HashMap::new()),
-                default_index: AtomicUsize::new(0),
-                last_sweep: Mutex::new(Instant::now()),
-                stats: Stats::default(),
-            }),
-        })
-    }
-
-    /// A client of the broker(s) at `endpoint` with default settings.
-    pub fn connect(endpoint: impl Into<String>) -> Result<Client> {
-        Client::new(ClientConfig::new(endpoint))
-    }
-
-    /// The client's configuration.
-    pub fn config(&self) -> &ClientConfig {
-        &self.inner.config
-    }
-
-    /// The client's route cache.
-    pub fn route_cache(&self) -> &RouteCache {
-        &self.inner.routes
-    }
-
-    /// The client's counters.
-    pub fn stats(&self) -> &Stats {
-        &self.inner.stats
-    }
-
-    /// Records `route` as `journal`'s current route (as learned from a
-    /// response header). A route without members forgets the journal.
-    pub fn update_route(&self, journal: &str, route: &Route) {
-        if tracing::enabled!(tracing::Level::DEBUG)
-            && self.inner.routes.get(journal).as_ref() != Some(route)
-        {
-            let primary = usize::try_from(route.primary).ok();
-            tracing::debug!(
-                journal,
-                primary = ?primary.and_then(|i| route.members.get(i)).map(|m| &m.suffix),
-                endpoint = ?primary.and_then(|i| route.endpoints.get(i)),
-                members = route.members.len(),
-                "route changed"
-            );
-        }
-        self.inner.routes.update_route(journal, Some(route));
-    }
-
-    /// Forgets `journal`'s route, so its next RPC goes to a default endpoint.
-    pub fn invalidate_route(&self, journal: &str) {
-        tracing::debug!(journal, "route invalidated");
-        self.inner.routes.invalidate(journal);
-    }
-
     /// A client of a default endpoint (List, Apply, health, and journal
     /// RPCs whose route is unknown).
     ///
@@ -292,33 +174,6 @@ impl Client {
                     Ordering::Relaxed,
                 );
             }
-        }
-    }
-
-    /// Wraps an RPC's message (or request stream) in a `tonic::Request`
-    /// carrying the client's credentials, if configured. Every RPC the
-    /// client makes goes through here.
-    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        if let Some(token) = &self.inner.config.bearer_token {
-            if let Ok(value) = format!("Bearer {token}").parse() {
-                request.metadata_mut().insert("authorization", value);
-            }
-        }
-        request
-    }
-
-    /// Runs a unary RPC future under the configured request timeout,
-    /// mapping its expiry to [`Error::DeadlineExceeded`].
-    pub async fn with_request_timeout<T, F>(&self, fut: F) -> Result<T>
-    where
-        F: std::future::Future<Output = Result<T>>,
-    {
-        match self.inner.config.request_timeout {
-            None => fut.await,
-            Some(limit) => tokio::time::timeout(limit, fut)
-                .await
-                .unwrap_or(Err(Error::DeadlineExceeded)),
         }
     }
 
@@ -452,7 +307,7 @@ impl Client {
 
 /// Checks `endpoint` by the protocol's one endpoint rule, then parses it for
 /// tonic (which, having checked, should not fail).
-fn check_endpoint(endpoint: &str) -> Result<Endpoint> {
+pub(crate) fn check_endpoint(endpoint: &str) -> Result<Endpoint> {
     let invalid = |why: &dyn std::fmt::Display| {
         Error::InvalidArgument(format!("invalid endpoint ({endpoint}): {why}"))
     };
@@ -463,6 +318,7 @@ fn check_endpoint(endpoint: &str) -> Result<Endpoint> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::ClientConfig;
 
     fn id(zone: &str, suffix: &str) -> ProcessId {
         ProcessId {

@@ -4,8 +4,9 @@
 
 use tonic::transport::Channel;
 
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::{Client, Dispatch};
+use super::router::Dispatch;
 use super::stats::Stats;
 use crate::protocol::journal_client::JournalClient;
 

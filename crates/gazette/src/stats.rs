@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-/// Counters of one [`Client`](crate::router::Client) and its clones.
+/// Counters of one [`Client`](crate::client::Client) and its clones.
 #[derive(Debug, Default)]
 pub struct Stats {
     /// Append RPCs started.

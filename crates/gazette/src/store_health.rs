@@ -1,8 +1,8 @@
 //! Checking a fragment store through the brokers: Go's
 //! `FragmentStoreHealth`.
 
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::Client;
 use super::rpc::call_default;
 use crate::protocol::{FragmentStoreHealthRequest, FragmentStoreHealthResponse, Status, Validate};
 

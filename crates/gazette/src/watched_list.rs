@@ -7,8 +7,8 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use super::backoff::backoff;
+use super::client::Client;
 use super::error::{Error, Result};
-use super::router::Client;
 use super::stats::Stats;
 use crate::protocol::validate::validate_list_chunk;
 use crate::protocol::{ListRequest, ListResponse, Validate};

@@ -1,0 +1,163 @@
+//! `Client`: a Gazette journal client's configuration, route cache,
+//! counters and credentials. Which broker an RPC goes to, and the
+//! connections to brokers, are `router.rs`.
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::config::ClientConfig;
+use super::error::{Error, Result};
+use super::route_cache::RouteCache;
+use super::router::{check_endpoint, Conn};
+use super::stats::Stats;
+use crate::protocol::Route;
+
+/// A Gazette journal client. Cheap to clone; clones share connections, the
+/// route cache and counters.
+///
+/// ```no_run
+/// # async fn demo() -> gazette::Result<()> {
+/// use gazette::{append, Client, ClientConfig};
+/// use gazette::protocol::AppendRequest;
+///
+/// let client = Client::new(ClientConfig::new("http://127.0.0.1:8080").with_zone("us-east-1a"))?;
+/// let request = AppendRequest { journal: "examples/greetings".into(), ..Default::default() };
+/// let response = append(&client, request, &[&"hello, world\n"]).await?;
+/// println!("committed {:?}", response.commit);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+/// What clones of a client share.
+pub(crate) struct Inner {
+    pub(crate) config: ClientConfig,
+    pub(crate) routes: RouteCache,
+    /// One lazily-dialed channel per broker endpoint URL.
+    pub(crate) conns: Mutex<HashMap<String, Arc<Conn>>>,
+    /// Index into `config.endpoints` of the default endpoint in use.
+    pub(crate) default_index: AtomicUsize,
+    /// When unused member connections were last dropped.
+    pub(crate) last_sweep: Mutex<Instant>,
+    pub(crate) stats: Stats,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoints", &self.inner.config.endpoints)
+            .field("zone", &self.inner.config.zone)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client for `config`. Nothing is dialed until the first RPC.
+    /// Fails if there is no endpoint or one doesn't parse as a URL.
+    pub fn new(config: ClientConfig) -> Result<Client> {
+        if config.endpoints.is_empty() {
+            return Err(Error::InvalidArgument(
+                "expected at least one broker endpoint".into(),
+            ));
+        }
+        for endpoint in &config.endpoints {
+            check_endpoint(endpoint)?;
+        }
+        if let Some(token) = &config.bearer_token {
+            if format!("Bearer {token}")
+                .parse::<tonic::metadata::MetadataValue<tonic::metadata::Ascii>>()
+                .is_err()
+            {
+                return Err(Error::InvalidArgument(
+                    "bearer token is not a valid header value".into(),
+                ));
+            }
+        }
+        let routes = RouteCache::new(config.route_cache_size, config.route_cache_ttl);
+        Ok(Client {
+            inner: Arc::new(Inner {
+                config,
+                routes,
+                conns: Mutex::new(HashMap::new()),
+                default_index: AtomicUsize::new(0),
+                last_sweep: Mutex::new(Instant::now()),
+                stats: Stats::default(),
+            }),
+        })
+    }
+
+    /// A client of the broker(s) at `endpoint` with default settings.
+    pub fn connect(endpoint: impl Into<String>) -> Result<Client> {
+        Client::new(ClientConfig::new(endpoint))
+    }
+
+    /// The client's configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The client's route cache.
+    pub fn route_cache(&self) -> &RouteCache {
+        &self.inner.routes
+    }
+
+    /// The client's counters.
+    pub fn stats(&self) -> &Stats {
+        &self.inner.stats
+    }
+
+    /// Records `route` as `journal`'s current route (as learned from a
+    /// response header). A route without members forgets the journal.
+    pub fn update_route(&self, journal: &str, route: &Route) {
+        if tracing::enabled!(tracing::Level::DEBUG)
+            && self.inner.routes.get(journal).as_ref() != Some(route)
+        {
+            let primary = usize::try_from(route.primary).ok();
+            tracing::debug!(
+                journal,
+                primary = ?primary.and_then(|i| route.members.get(i)).map(|m| &m.suffix),
+                endpoint = ?primary.and_then(|i| route.endpoints.get(i)),
+                members = route.members.len(),
+                "route changed"
+            );
+        }
+        self.inner.routes.update_route(journal, Some(route));
+    }
+
+    /// Forgets `journal`'s route, so its next RPC goes to a default endpoint.
+    pub fn invalidate_route(&self, journal: &str) {
+        tracing::debug!(journal, "route invalidated");
+        self.inner.routes.invalidate(journal);
+    }
+
+    /// Wraps an RPC's message (or request stream) in a `tonic::Request`
+    /// carrying the client's credentials, if configured. Every RPC the
+    /// client makes goes through here.
+    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(token) = &self.inner.config.bearer_token {
+            if let Ok(value) = format!("Bearer {token}").parse() {
+                request.metadata_mut().insert("authorization", value);
+            }
+        }
+        request
+    }
+
+    /// Runs a unary RPC future under the configured request timeout,
+    /// mapping its expiry to [`Error::DeadlineExceeded`].
+    pub async fn with_request_timeout<T, F>(&self, fut: F) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T>>,
+    {
+        match self.inner.config.request_timeout {
+            None => fut.await,
+            Some(limit) => tokio::time::timeout(limit, fut)
+                .await
+                .unwrap_or(Err(Error::DeadlineExceeded)),
+        }
+    }
+}
