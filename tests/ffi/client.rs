@@ -117,6 +117,29 @@ fn cstr(s: *const c_char) -> String {
 }
 
 /// Calls `f` with an error out-parameter; returns the status and the message.
+/// A client counter (`gazette_client_stat`).
+fn stat(client: *const gazette_client, name: &str) -> u64 {
+    let mut v = 0;
+    assert_eq!(
+        gazette_client_stat(client, p(name), name.len(), &mut v, null_mut()),
+        S::Ok
+    );
+    v
+}
+
+/// Waits (up to 10 s) until counter `name` of `client` is above `than`:
+/// how a test knows another thread's call has sent its RPC.
+fn await_stat_above(client: *const gazette_client, name: &str, than: u64) {
+    let start = std::time::Instant::now();
+    while stat(client, name) <= than {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{name} stayed at {than}"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
 fn with_err(f: impl FnOnce(*mut *mut gazette_error) -> S) -> (S, String) {
     let mut err = null_mut();
     let st = f(&mut err);
@@ -567,6 +590,7 @@ fn closed_client_and_children_report_closed() {
     };
     broker.faults().delay(Rpc::List, Duration::from_secs(30));
     let client = f.client as usize;
+    let lists = stat(f.client, "other_rpcs");
     let waiter = std::thread::spawn(move || {
         let mut list = null_mut();
         gazette_list_journals(
@@ -578,7 +602,7 @@ fn closed_client_and_children_report_closed() {
             null_mut(),
         )
     });
-    std::thread::sleep(Duration::from_millis(100));
+    await_stat_above(f.client, "other_rpcs", lists);
     assert_eq!(gazette_client_close(f.client, 2000, null_mut()), S::Ok);
     assert_eq!(waiter.join().unwrap(), S::Closed);
     broker.faults().clear();

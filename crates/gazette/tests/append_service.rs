@@ -358,7 +358,11 @@ async fn real_terminal_statuses() {
     let mut aa = other.start_append(fenced, OpFutures::new()).await;
     aa.write_all(b"from b").unwrap();
     let fut = aa.release().unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let retries = other.client().stats().snapshot().retries;
+    eventually("the fenced append is retried", || {
+        other.client().stats().snapshot().retries >= retries + 2
+    })
+    .await;
     assert!(
         !fut.is_done(),
         "REGISTER_MISMATCH is retried with check_registers"
@@ -575,7 +579,11 @@ async fn dropping_the_service_cancels_it() {
     aa.write_all(b"lost").unwrap();
     let fut = aa.release().unwrap();
     drop(svc);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The batch reached the (delaying) broker: the service still serves it.
+    eventually("the append reached the broker", || {
+        dev.counters().total(Rpc::Append) > 0
+    })
+    .await;
     assert!(!fut.is_done(), "a clone keeps the service alive");
     drop(clone);
     let result = tokio::time::timeout(Duration::from_secs(5), fut.wait())

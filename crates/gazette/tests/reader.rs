@@ -452,8 +452,13 @@ async fn cancelled_and_expired_contexts() {
     req.block = true;
     let mut reader =
         Reader::new(&env.client, req).with_context(ReadContext::with_cancel(token.clone()));
+    // Cancelled once the read's RPC has started (by the client's counter).
+    let stats = env.client.clone();
+    let rpcs = stats.stats().snapshot().read_rpcs;
     let canceller = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        while stats.stats().snapshot().read_rpcs == rpcs {
+            tokio::task::yield_now().await;
+        }
         token.cancel();
     });
     // Nothing at the write head: the read blocks until cancelled.
