@@ -8,7 +8,6 @@
 //! call.
 
 use std::ffi::{c_char, CString};
-use std::future::Future;
 use std::io::SeekFrom;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -26,41 +25,13 @@ use super::status::gazette_status;
 use gazette::error::Error;
 use gazette::protocol::{Fragment, ReadRequest, ReadResponse, Validate};
 use gazette::reader::{ReadContext, ReadStep, Reader};
-use gazette::retry_reader::RetryReader;
+use gazette::ChunkSource;
 
 /// Largest chunk asked of the Rust reader per step.
 const CHUNK: usize = 1 << 20;
 
-/// The Rust reader behind a C reader handle.
-pub(crate) enum Source {
-    /// One Read RPC.
-    Plain(Box<Reader>),
-    /// Reads retried across RPCs.
-    Retry(Box<RetryReader>),
-}
-
-impl Source {
-    async fn next_chunk(&mut self, max: usize) -> gazette::Result<ReadStep<Bytes>> {
-        match self {
-            Source::Plain(r) => r.next_chunk(max).await,
-            Source::Retry(r) => r.next_chunk(max).await,
-        }
-    }
-
-    async fn seek(&mut self, offset: i64) -> gazette::Result<i64> {
-        match self {
-            Source::Plain(r) => r.seek(SeekFrom::Start(offset as u64)).await,
-            Source::Retry(r) => r.seek(SeekFrom::Start(offset as u64)).await,
-        }
-    }
-
-    fn reader(&self) -> &Reader {
-        match self {
-            Source::Plain(r) => r,
-            Source::Retry(r) => r.reader(),
-        }
-    }
-}
+/// The Rust reader behind a C reader handle: a `Reader` or a `RetryReader`.
+pub(crate) type Source = Box<dyn ChunkSource>;
 
 type StepResult = Result<(Source, gazette::Result<ReadStep<Bytes>>), FfiError>;
 
@@ -112,13 +83,14 @@ impl ReadCore {
     pub(crate) fn new(
         shared: Arc<Shared>,
         source: Source,
+        retry: bool,
         cancel: Box<dyn Fn() + Send + Sync>,
     ) -> Self {
         let request = source.reader().request();
         let offset = request.offset;
         ReadCore {
             shared,
-            retry: matches!(source, Source::Retry(_)),
+            retry,
             metadata_only: request.metadata_only,
             journal: request.journal.clone(),
             cancel,
@@ -292,20 +264,20 @@ impl ReadCore {
     fn ready_chunk(&self, st: &mut State) -> Option<Bytes> {
         let mut source = st.source.take()?;
         let mut got = None;
-        if let Source::Plain(r) = &mut source {
-            let waker = gazette::reader::noop_waker();
-            let mut cx = std::task::Context::from_waker(&waker);
-            while got.is_none() && r.content_ready() {
-                // Ready content needs no wait: a step completes in one
-                // poll (a frame is taken in, then its bytes come out).
-                let step = std::pin::pin!(r.next_chunk(CHUNK)).as_mut().poll(&mut cx);
-                match step {
-                    std::task::Poll::Ready(Ok(ReadStep::Data(chunk))) => got = Some(chunk),
-                    std::task::Poll::Ready(Ok(ReadStep::Frame)) => {}
-                    // Anything else stays with the reader (an end is kept
-                    // and returned again by the next call).
-                    _ => break,
-                }
+        let waker = gazette::reader::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        // Only a plain reader knows: a retry reader's next bytes may need a
+        // wait (a restart), and so does a direct fragment's.
+        while got.is_none() && source.content_ready() {
+            // Ready content needs no wait: a step completes in one poll (a
+            // frame is taken in, then its bytes come out).
+            let step = source.next_chunk(CHUNK).as_mut().poll(&mut cx);
+            match step {
+                std::task::Poll::Ready(Ok(ReadStep::Data(chunk))) => got = Some(chunk),
+                std::task::Poll::Ready(Ok(ReadStep::Frame)) => {}
+                // Anything else stays with the reader (an end is kept and
+                // returned again by the next call).
+                _ => break,
             }
         }
         self.took_back(st, source);
@@ -380,7 +352,7 @@ impl ReadCore {
             return Err(FfiError::new(gazette_status::Internal, "reader missing"));
         };
         let op = self.shared.spawn(async move {
-            let r = source.seek(offset).await;
+            let r = source.seek(SeekFrom::Start(offset as u64)).await;
             Ok((source, r))
         })?;
         match op.wait(timeout) {
@@ -533,10 +505,9 @@ pub extern "C" fn gazette_reader_new(
         let token = CancellationToken::new();
         let reader = Reader::new(&shared.client, request)
             .with_context(ReadContext::with_cancel(token.clone()));
-        let source = Source::Plain(Box::new(reader));
         let cancel = Box::new(move || token.cancel());
         let handle = Box::new(gazette_reader {
-            core: ReadCore::new(shared, source, cancel),
+            core: ReadCore::new(shared, Box::new(reader), false, cancel),
         });
         // SAFETY: checked non-NULL above.
         unsafe { *out = Box::into_raw(handle) };

@@ -12,7 +12,7 @@ use super::error::gazette_error;
 use super::list::gazette_fragment;
 use super::ownership::{opt_ref, take_box, with_ref};
 use super::read_options::gazette_read_options;
-use super::reader::{read_request, ReadCore, Source};
+use super::reader::{read_request, ReadCore};
 use super::status::gazette_status;
 use gazette::retry_reader::RetryReader;
 
@@ -50,9 +50,13 @@ pub extern "C" fn gazette_retry_reader_new(
         shared.check()?;
         let reader = RetryReader::new(&shared.client, request);
         let cancel = reader.cancel_handle();
-        let source = Source::Retry(Box::new(reader));
         let handle = Box::new(gazette_retry_reader {
-            core: ReadCore::new(shared, source, Box::new(move || cancel.cancel())),
+            core: ReadCore::new(
+                shared,
+                Box::new(reader),
+                true,
+                Box::new(move || cancel.cancel()),
+            ),
         });
         // SAFETY: checked non-NULL above.
         unsafe { *out = Box::into_raw(handle) };

@@ -237,17 +237,7 @@ impl Reader {
     /// Copies the next bytes into `buf`; see [`ReadStep`]. An empty `buf`
     /// returns `Data(0)` at once.
     pub async fn read(&mut self, buf: &mut [u8]) -> Result<ReadStep<usize>> {
-        if buf.is_empty() {
-            return Ok(ReadStep::Data(0));
-        }
-        Ok(match self.next_chunk(buf.len()).await? {
-            ReadStep::Data(chunk) => {
-                buf[..chunk.len()].copy_from_slice(&chunk);
-                ReadStep::Data(chunk.len())
-            }
-            ReadStep::Frame => ReadStep::Frame,
-            ReadStep::Eof => ReadStep::Eof,
-        })
+        super::chunk_source::read_into(self, buf).await
     }
 
     /// Returns the next bytes, at most `max` (> 0), without copying; see
