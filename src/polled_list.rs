@@ -12,6 +12,7 @@ use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal_list;
 use super::ownership::take_box;
+use super::runtime::update_status;
 use super::status::gazette_status;
 use gazette::protocol::label::parse_label_selector;
 use gazette::protocol::{ListRequest, ListResponse};
@@ -102,18 +103,7 @@ pub extern "C" fn gazette_polled_list_wait_update(
         let result = pl.shared.call(timeout_ms, async move {
             rx.changed().await.map_err(|_| FfiError::closed())
         });
-        match result {
-            Ok(()) => Ok(gazette_status::Ok),
-            Err(e)
-                if matches!(
-                    e.status,
-                    gazette_status::TimedOut | gazette_status::WouldBlock
-                ) =>
-            {
-                Ok(e.status)
-            }
-            Err(e) => Err(e),
-        }
+        update_status(result)
     })
 }
 

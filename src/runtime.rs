@@ -77,6 +77,23 @@ impl Timeout {
     }
 }
 
+/// The status of a wait for an update: OK when it came; an expiry
+/// (TIMED_OUT, WOULD_BLOCK) as a flow status, not an error; else the error.
+pub fn update_status(waited: Result<(), FfiError>) -> Result<gazette_status, FfiError> {
+    match waited {
+        Ok(()) => Ok(gazette_status::Ok),
+        Err(e)
+            if matches!(
+                e.status,
+                gazette_status::TimedOut | gazette_status::WouldBlock
+            ) =>
+        {
+            Ok(e.status)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The outcome of waiting on a [`Pending`] operation.
 pub enum Waited<T> {
     /// The operation finished.

@@ -11,7 +11,7 @@ use super::client::{gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal_list;
 use super::ownership::take_box;
-use super::runtime::Timeout;
+use super::runtime::{update_status, Timeout};
 use super::status::gazette_status;
 use gazette::protocol::label::parse_label_selector;
 use gazette::protocol::{ListRequest, ListResponse};
@@ -138,18 +138,7 @@ pub extern "C" fn gazette_watched_list_wait_update(
                 }
             }
         });
-        match result {
-            Ok(()) => Ok(gazette_status::Ok),
-            Err(e)
-                if matches!(
-                    e.status,
-                    gazette_status::TimedOut | gazette_status::WouldBlock
-                ) =>
-            {
-                Ok(e.status)
-            }
-            Err(e) => Err(e),
-        }
+        update_status(result)
     })
 }
 
