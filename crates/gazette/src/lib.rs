@@ -12,6 +12,7 @@
 pub use gazette_protocol as protocol;
 
 pub mod append;
+pub mod append_future;
 pub mod append_service;
 pub mod appender;
 pub mod apply;
