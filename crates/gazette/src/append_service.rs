@@ -159,21 +159,7 @@ impl ChainState {
         self.finished = true;
         let batches: Vec<Batch> = self.queue.drain(..).collect();
         if let Some(last) = batches.last() {
-            let journal = &last.future.shared.request.journal;
-            let mut index = service.lock_index();
-            if index
-                .chains
-                .get(journal)
-                .is_some_and(|(_, tail)| tail.ptr_eq(&last.future))
-            {
-                index.chains.remove(journal);
-            }
-            index.errs.insert(journal.clone(), Error::Canceled);
-            let idle = index.chains.is_empty();
-            drop(index);
-            if idle {
-                service.idle.notify_waiters();
-            }
+            service.retire_chain(&last.future, Some(Error::Canceled));
         }
         batches
     }
@@ -654,6 +640,29 @@ impl Service {
         Some(AsyncAppend::new(self.clone(), guard, future))
     }
 
+    /// Takes a finished chain, whose newest batch was `last`, out of the
+    /// index (unless a newer chain took its place), records `err` as the
+    /// journal's terminal error, and wakes `close` if no chain is left.
+    fn retire_chain(&self, last: &AppendFuture, err: Option<Error>) {
+        let journal = &last.shared.request.journal;
+        let mut index = self.lock_index();
+        if index
+            .chains
+            .get(journal)
+            .is_some_and(|(_, tail)| tail.ptr_eq(last))
+        {
+            index.chains.remove(journal);
+        }
+        if let Some(err) = err {
+            index.errs.insert(journal.clone(), err);
+        }
+        let idle = index.chains.is_empty();
+        drop(index);
+        if idle {
+            self.idle.notify_waiters();
+        }
+    }
+
     fn set_tail(&self, journal: &str, future: &AppendFuture) {
         if let Some(entry) = self.lock_index().chains.get_mut(journal) {
             entry.1 = future.clone();
@@ -835,24 +844,8 @@ async fn serve_chain(mut serving: Serving, mut err: Option<Error>) {
             guard.finished = true;
             serving.finished = true;
             drop(guard);
-            let journal = &last.future.shared.request.journal;
             last.future.resolve(None, err.clone().map_or(Ok(()), Err));
-            let mut index = service.lock_index();
-            if index
-                .chains
-                .get(journal)
-                .is_some_and(|(_, tail)| tail.ptr_eq(&last.future))
-            {
-                index.chains.remove(journal);
-            }
-            if let Some(err) = err {
-                index.errs.insert(journal.clone(), err);
-            }
-            let idle = index.chains.is_empty();
-            drop(index);
-            if idle {
-                service.idle.notify_waiters();
-            }
+            service.retire_chain(&last.future, err);
             return;
         }
         let mut batch = guard.queue.pop_front().expect("checked");
