@@ -24,10 +24,10 @@ use crate::status::gazette_status as S;
 use gazette_devbroker::{DevBroker, Fault, Options, Rpc};
 
 /// A dev broker plus a C-ABI client of it; everything is stopped on drop.
-struct Fixture {
+pub(super) struct Fixture {
     rt: tokio::runtime::Runtime,
     broker: Option<DevBroker>,
-    client: *mut gazette_client,
+    pub(super) client: *mut gazette_client,
     _store: tempfile::TempDir,
 }
 
@@ -43,7 +43,7 @@ impl Drop for Fixture {
 /// A client of a fresh dev broker, or of the real broker that
 /// `GAZETTE_TEST_BROKER` names (then `GAZETTE_TEST_FRAGMENT_ROOT` is its
 /// `file:///` store directory, and fault-injection steps are skipped).
-fn fixture() -> Fixture {
+pub(super) fn fixture() -> Fixture {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let store = tempfile::tempdir().unwrap();
     let (broker, ep) = match std::env::var("GAZETTE_TEST_BROKER") {
@@ -98,11 +98,11 @@ fn dev(f: &Fixture) -> Option<&DevBroker> {
     f.broker.as_ref()
 }
 
-fn p(s: &str) -> *const c_char {
+pub(super) fn p(s: &str) -> *const c_char {
     s.as_ptr().cast()
 }
 
-fn unique(prefix: &str) -> String {
+pub(super) fn unique(prefix: &str) -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     format!(
         "ffi-tests/{}/{prefix}-{}",
@@ -666,7 +666,7 @@ fn open_reader(
     r
 }
 
-fn append_text(client: *mut gazette_client, name: &str, text: &str) {
+pub(super) fn append_text(client: *mut gazette_client, name: &str, text: &str) {
     let st = gazette_append(
         client,
         p(name),

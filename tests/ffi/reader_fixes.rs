@@ -2,80 +2,14 @@
 //! read at offset -1 ends with END_OF_STREAM, and the write head of a
 //! missing journal is -1 (not the 0 of the broker's error frame).
 
-use std::ffi::c_char;
-use std::ptr::{null, null_mut};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::ptr::null_mut;
 
-use crate::append::gazette_append;
+use super::client::{append_text, fixture, p, unique};
 use crate::apply::*;
 use crate::client::*;
-use crate::config::*;
 use crate::read_options::*;
 use crate::reader::*;
 use crate::status::gazette_status as S;
-use gazette_devbroker::{DevBroker, Options};
-
-/// A dev broker (or `GAZETTE_TEST_BROKER`) and a C-ABI client of it.
-struct Fixture {
-    rt: tokio::runtime::Runtime,
-    broker: Option<DevBroker>,
-    client: *mut gazette_client,
-    _store: tempfile::TempDir,
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        gazette_client_free(self.client);
-        if let Some(b) = self.broker.take() {
-            self.rt.block_on(b.shutdown());
-        }
-    }
-}
-
-fn fixture() -> Fixture {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let store = tempfile::tempdir().unwrap();
-    let (broker, ep) = match std::env::var("GAZETTE_TEST_BROKER") {
-        Ok(ep) if !ep.is_empty() => (None, ep),
-        _ => {
-            let broker = rt
-                .block_on(DevBroker::start(Options {
-                    store: Some(store.path().to_path_buf()),
-                    ..Options::default()
-                }))
-                .unwrap();
-            let ep = broker.endpoint(0);
-            (Some(broker), ep)
-        }
-    };
-    let cfg = gazette_config_new();
-    assert_eq!(
-        gazette_config_add_endpoint(cfg, p(&ep), ep.len(), null_mut()),
-        S::Ok
-    );
-    let mut client = null_mut();
-    assert_eq!(gazette_client_new(cfg, &mut client, null_mut()), S::Ok);
-    gazette_config_free(cfg);
-    Fixture {
-        rt,
-        broker,
-        client,
-        _store: store,
-    }
-}
-
-fn p(s: &str) -> *const c_char {
-    s.as_ptr().cast()
-}
-
-fn unique(prefix: &str) -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "ffi-reader-fixes/{}/{prefix}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 fn create(client: *mut gazette_client, name: &str) {
     let mut spec = null_mut();
@@ -100,22 +34,6 @@ fn create(client: *mut gazette_client, name: &str) {
         S::Ok
     );
     gazette_apply_request_free(req);
-}
-
-fn append_text(client: *mut gazette_client, name: &str, text: &str) {
-    let st = gazette_append(
-        client,
-        p(name),
-        name.len(),
-        text.as_ptr(),
-        text.len(),
-        null(),
-        10_000,
-        null_mut(),
-        null_mut(),
-        null_mut(),
-    );
-    assert_eq!(st, S::Ok);
 }
 
 /// A reader of `name` from `offset`, non-blocking.
