@@ -46,13 +46,17 @@ fn fds() -> (usize, usize) {
     (all, spill)
 }
 
-/// Waits (bounded) for the descriptor count to come back to `start`.
+/// Waits (bounded) until no more descriptors are open than at `start`.
+/// Fewer is fine: one opened before the test (a socket of an earlier test's
+/// broker still closing) may close meanwhile; only more would be a leak.
 fn assert_back_to(start: (usize, usize)) {
+    let within = |now: (usize, usize)| now.0 <= start.0 && now.1 <= start.1;
     let deadline = Instant::now() + Duration::from_secs(5);
-    while fds() != start && Instant::now() < deadline {
+    while !within(fds()) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
-    if fds() != start {
+    let now = fds();
+    if !within(now) {
         for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
             eprintln!(
                 "{:?} -> {:?}",
@@ -61,10 +65,9 @@ fn assert_back_to(start: (usize, usize)) {
             );
         }
     }
-    assert_eq!(
-        fds(),
-        start,
-        "descriptors (all, spill files) back to the start"
+    assert!(
+        within(now),
+        "descriptors (all, spill files) {now:?}, more than at the start {start:?}"
     );
 }
 
