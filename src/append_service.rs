@@ -1,5 +1,5 @@
 //! `gazette_append_service`: batched, ordered, asynchronous appends. Wraps
-//! `client/append_service.rs`; the caller's side of one append is
+//! the client's `append_service/`; the caller's side of one append is
 //! `gazette_async_append` (`async_append.rs`), its completion a
 //! `gazette_append_future` (`append_future.rs`).
 

@@ -16,8 +16,8 @@
 //! One file per C concept, most named like the client file they wrap
 //! (`reader.rs` wraps `crates/gazette/src/reader.rs`, `apply.rs` its
 //! `apply.rs`, ...); `list.rs` wraps the client's `list.rs` and
-//! `fragments.rs` (with the journal and fragment views), `append_future.rs`
-//! a type of its `append_service.rs`, `label.rs` the protocol's selectors.
+//! `fragments.rs` (with the journal and fragment views), `label.rs` the
+//! protocol's selectors.
 
 // Types carry their C names (`gazette_client`), as the header shows them.
 #![warn(missing_docs)]

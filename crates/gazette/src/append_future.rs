@@ -9,13 +9,13 @@ use super::op_future::{AsyncOperation, OpFuture};
 use crate::protocol::{AppendRequest, AppendResponse};
 
 /// What the callers of one batch share.
-pub(super) struct BatchShared {
+struct BatchShared {
     /// Unique in the process, never reused (see [`AppendFuture::batch_id`]).
     id: u64,
-    pub(super) request: AppendRequest,
-    pub(super) op: AsyncOperation,
+    request: AppendRequest,
+    op: AsyncOperation,
     /// The broker's last response, set before `op` resolves.
-    pub(super) response: OnceLock<AppendResponse>,
+    response: OnceLock<AppendResponse>,
 }
 
 /// The completion of one batch's Append RPC, shared by every caller whose
@@ -23,7 +23,7 @@ pub(super) struct BatchShared {
 /// the batch committed, or with the error that failed it.
 #[derive(Clone)]
 pub struct AppendFuture {
-    pub(super) shared: Arc<BatchShared>,
+    shared: Arc<BatchShared>,
 }
 
 impl std::fmt::Debug for AppendFuture {
@@ -99,7 +99,7 @@ impl AppendFuture {
     }
 
     /// A new, unresolved batch future; `owner` is the service's id.
-    pub(super) fn new(request: AppendRequest, owner: u64) -> AppendFuture {
+    pub(crate) fn new(request: AppendRequest, owner: u64) -> AppendFuture {
         static IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         AppendFuture {
             shared: Arc::new(BatchShared {
@@ -111,7 +111,7 @@ impl AppendFuture {
         }
     }
 
-    pub(super) fn resolve(&self, response: Option<AppendResponse>, result: Result<()>) {
+    pub(crate) fn resolve(&self, response: Option<AppendResponse>, result: Result<()>) {
         if let Some(response) = response {
             let _ = self.shared.response.set(response);
         }

@@ -3,13 +3,12 @@
 //! write access to a journal's newest batch from `start_append` until
 //! `release` (whose completion is an [`AppendFuture`]).
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use tokio::sync::OwnedMutexGuard;
 
 pub use super::append_future::AppendFuture;
-use super::append_service::{fail_abandoned, ChainState, Service};
+use super::append_service::{ChainState, Service};
 use super::error::{Error, Result};
 use super::spill_buffer::SpillBuffer;
 use crate::protocol::AppendRequest;
@@ -34,7 +33,7 @@ pub struct AsyncAppend {
 impl std::fmt::Debug for AsyncAppend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncAppend")
-            .field("journal", &self.future.shared.request.journal)
+            .field("journal", &self.future.request().journal)
             .field("required", &self.required)
             .field("write_err", &self.write_err)
             .finish()
@@ -99,28 +98,13 @@ impl AsyncAppend {
             ));
         };
         let failed = self.required.take().or_else(|| self.write_err.take());
-        let tail = guard.queue.back_mut().expect("held batch");
-        let result = match (failed, commit) {
-            (None, true) => {
-                if let Some(spill) = &tail.spill {
-                    tail.checkpoint = spill.len();
-                }
-                Ok(self.future.clone())
-            }
-            (failed, _) => {
-                if let Some(spill) = &mut tail.spill {
-                    spill.rollback(tail.checkpoint);
-                }
-                Err(failed.unwrap_or(Error::Canceled))
-            }
-        };
-        if guard.abandoned.load(Ordering::SeqCst) {
-            // The serve loop is gone (see `Serving`): nobody else will.
-            let batches = guard.abandon(&self.service);
-            drop(guard);
-            fail_abandoned(batches);
+        let keep = failed.is_none() && commit;
+        guard.settle_tail(keep);
+        self.service.unlock(guard);
+        match failed {
+            None if keep => Ok(self.future.clone()),
+            failed => Err(failed.unwrap_or(Error::Canceled)),
         }
-        result
     }
 
     fn spill(&mut self) -> std::io::Result<&mut SpillBuffer> {
@@ -128,11 +112,7 @@ impl AsyncAppend {
             .guard
             .as_mut()
             .ok_or_else(|| std::io::Error::other("AsyncAppend already released"))?;
-        let tail = guard.queue.back_mut().expect("held batch");
-        if tail.spill.is_none() {
-            tail.spill = Some(self.service.pool.get()?);
-        }
-        Ok(tail.spill.as_mut().expect("just set"))
+        guard.tail_spill(self.service.pool())
     }
 
     fn record(&mut self, result: std::io::Result<()>) -> std::io::Result<()> {
@@ -167,8 +147,7 @@ impl std::io::Write for AsyncAppend {
         let holds_content = self
             .guard
             .as_ref()
-            .and_then(|guard| guard.queue.back())
-            .is_some_and(|tail| tail.spill.is_some());
+            .is_some_and(|guard| guard.tail_has_content());
         if !holds_content {
             return Ok(());
         }
