@@ -116,7 +116,39 @@ fn cstr(s: *const c_char) -> String {
     unsafe { CStr::from_ptr(s) }.to_str().unwrap().to_owned()
 }
 
-/// Calls `f` with an error out-parameter; returns the status and the message.
+/// Runs `f` on a new thread and returns once that thread sleeps in the
+/// kernel (state `S` in /proc): how a test knows the call `f` makes is
+/// blocked, so a cancel from this thread wakes a waiting call rather than
+/// racing ahead of it.
+fn spawn_blocked<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> std::thread::JoinHandle<T> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::spawn(move || {
+        // SAFETY: gettid has no preconditions.
+        tx.send(unsafe { libc::gettid() }).unwrap();
+        f()
+    });
+    let tid = rx.recv().unwrap();
+    let stat = format!("/proc/self/task/{tid}/stat");
+    let start = std::time::Instant::now();
+    loop {
+        let line = std::fs::read_to_string(&stat).unwrap_or_default();
+        // The state follows the parenthesised thread name.
+        let state = line
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next());
+        if state == Some('S') {
+            return handle;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the call never blocked (state {state:?})"
+        );
+        std::thread::yield_now();
+    }
+}
+
 /// A client counter (`gazette_client_stat`).
 fn stat(client: *const gazette_client, name: &str) -> u64 {
     let mut v = 0;
@@ -140,6 +172,7 @@ fn await_stat_above(client: *const gazette_client, name: &str, than: u64) {
     }
 }
 
+/// Calls `f` with an error out-parameter; returns the status and the message.
 fn with_err(f: impl FnOnce(*mut *mut gazette_error) -> S) -> (S, String) {
     let mut err = null_mut();
     let st = f(&mut err);
@@ -747,7 +780,7 @@ fn reader_copies_lends_times_out_and_cancels() {
 
     // Cancel from another thread releases a read waiting forever.
     let raw = r as usize;
-    let waiter = std::thread::spawn(move || {
+    let waiter = spawn_blocked(move || {
         let mut buf = [0u8; 8];
         let mut n = 0;
         let mut err = null_mut();
@@ -762,7 +795,6 @@ fn reader_copies_lends_times_out_and_cancels() {
         gazette_error_free(err);
         st
     });
-    std::thread::sleep(Duration::from_millis(100));
     gazette_reader_cancel(r);
     assert_eq!(waiter.join().unwrap(), S::Cancelled);
     gazette_reader_free(r);
@@ -946,7 +978,7 @@ fn retry_reader_recovers_seeks_and_stays_usable() {
     );
     assert_eq!(st, S::Ok);
     let raw = r as usize;
-    let waiter = std::thread::spawn(move || {
+    let waiter = spawn_blocked(move || {
         let mut buf = [0u8; 4];
         let mut n = 0;
         gazette_retry_reader_read(
@@ -958,7 +990,6 @@ fn retry_reader_recovers_seeks_and_stays_usable() {
             null_mut(),
         )
     });
-    std::thread::sleep(Duration::from_millis(100));
     gazette_retry_reader_cancel(r);
     assert_eq!(waiter.join().unwrap(), S::Cancelled);
     let mut buf = [0u8; 4];

@@ -418,6 +418,9 @@ async fn dependencies_order_appends_across_journals() {
         env.create_journal("cycle-b", CompressionCodec::None).await,
         env.create_journal("cycle-c", CompressionCodec::None).await,
     ];
+    let free = env
+        .create_journal("cycle-free", CompressionCodec::None)
+        .await;
     let order = Arc::new(Mutex::new(Vec::new()));
     let gate = AsyncOperation::new();
     let mut futures = Vec::new();
@@ -446,7 +449,13 @@ async fn dependencies_order_appends_across_journals() {
         fut.on_done(move |_| order.lock().unwrap().push(name));
         futures.push(fut.clone());
     }
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // An append depending on nothing commits meanwhile: the service runs,
+    // and still nothing gated is done.
+    start(&free, OpFutures::new(), b"free")
+        .await
+        .wait()
+        .await
+        .unwrap();
     assert!(order.lock().unwrap().is_empty(), "nothing before the gate");
     gate.resolve(Ok(()));
     for fut in &futures {
@@ -718,8 +727,10 @@ fn runtime_shutdown_fails_pending_appends() {
     let (env, journal) = broker_rt.block_on(async {
         let env = TestEnv::start(1).await;
         let journal = env.create_journal("rt-gone", CompressionCodec::None).await;
-        (env, journal)
+        let free = env.create_journal("rt-free", CompressionCodec::None).await;
+        (env, (journal, free))
     });
+    let (journal, free) = journal;
     let service_rt = tokio::runtime::Runtime::new().unwrap();
     let svc = service(
         &env,
@@ -735,7 +746,11 @@ fn runtime_shutdown_fails_pending_appends() {
     let mut aa = svc.start_append_blocking(req(&journal), OpFutures::new());
     aa.write_all(b"queued").unwrap();
     let queued = aa.release().unwrap();
-    std::thread::sleep(Duration::from_millis(100));
+    // An ungated append to another journal commits: the service runs, and
+    // the gated one still waits.
+    let mut aa = svc.start_append_blocking(req(&free), OpFutures::new());
+    aa.write_all(b"free").unwrap();
+    aa.release().unwrap().wait_blocking().unwrap();
     assert!(!in_flight.is_done());
 
     drop(service_rt);

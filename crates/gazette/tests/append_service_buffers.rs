@@ -26,11 +26,14 @@ struct FlakyDisk {
     max_write: AtomicUsize,
     /// Writes that fail after this many more bytes (0 = off).
     fail_after: AtomicUsize,
+    /// Writes refused so far (while failing).
+    refused: AtomicUsize,
 }
 
 impl SpillFile for FlakyDisk {
     fn write_at(&self, buf: &[u8], offset: u64) -> std::io::Result<usize> {
         if self.failing.load(Ordering::SeqCst) {
+            self.refused.fetch_add(1, Ordering::SeqCst);
             return Err(std::io::Error::other("disk on fire"));
         }
         let mut n = buf.len();
@@ -221,7 +224,12 @@ async fn flush_failures_before_the_rpc_are_retried() {
     aa.write_all(b"still buffered").unwrap();
     disk.failing.store(true, Ordering::SeqCst);
     let fut = aa.release().unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    // The dispatcher tried (and failed) to flush twice: it retries, and the
+    // batch still waits.
+    eventually("two refused flushes", || {
+        disk.refused.load(Ordering::SeqCst) >= 2
+    })
+    .await;
     assert!(!fut.is_done());
     disk.failing.store(false, Ordering::SeqCst);
     fut.wait().await.unwrap();

@@ -253,11 +253,15 @@ async fn dropping_an_append_in_flight_is_atomic() {
         .delay(Rpc::Append, std::time::Duration::from_millis(300));
     let never = Bytes::from(vec![b'n'; 300 << 10]);
     let sources: [&dyn ContentSource; 1] = [&never];
+    let done = dev.counters().appends_done();
     let attempt = append(&env.client, request(&journal), &sources);
     let timed_out = tokio::time::timeout(std::time::Duration::from_millis(50), attempt).await;
     assert!(timed_out.is_err(), "the append was still in flight");
     dev.faults().delay(Rpc::Append, std::time::Duration::ZERO);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The broker is done with the dropped append before the next one.
+    while dev.counters().appends_done() <= done {
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
 
     append(
         &env.client,

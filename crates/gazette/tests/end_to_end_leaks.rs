@@ -260,11 +260,18 @@ async fn use_and_drop_a_client(
         },
     );
     let cancel = reader.cancel_handle();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let seen = env.dev().map(|dev| dev.counters().read_waits());
+    let cancelling = async {
+        // Cancelled once the read waits at the write head (a real broker
+        // can't tell: then at once, which cancels the read all the same).
+        if let (Some(dev), Some(seen)) = (env.dev(), seen) {
+            while dev.counters().read_waits() <= seen {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        }
         cancel.cancel();
-    });
-    let cancelled = reader.next_chunk(1024).await;
+    };
+    let (cancelled, ()) = tokio::join!(reader.next_chunk(1024), cancelling);
     assert!(
         matches!(cancelled, Err(Error::Canceled)),
         "cancelled: {cancelled:?}"

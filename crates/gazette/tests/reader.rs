@@ -275,9 +275,9 @@ async fn offset_minus_one_resolves_to_the_write_head() {
     let mut req = request(&journal, -1);
     req.block = true;
     let mut reader = Reader::new(&env.client, req);
-    let seen = env.read_rpcs();
+    let seen = env.read_waits();
     let appended = async {
-        env.settle_read(seen).await;
+        env.await_read_waiting(seen).await;
         env.append(&journal, b"next").await;
     };
     let (first, ()) = tokio::join!(reader.next_chunk(100), appended);

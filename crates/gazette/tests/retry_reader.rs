@@ -9,6 +9,7 @@ use std::io::SeekFrom;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use gazette::assignment::await_assignment;
 use gazette::protocol::{CompressionCodec, Fragment, ReadRequest, ReadResponse, Status};
 use gazette::reader::{ReadContext, ReadStep};
 use gazette::retry_reader::RetryReader;
@@ -114,8 +115,9 @@ async fn switching_block_on_swallows_offset_not_yet_available() {
     // Block on the live reader: its coming OFFSET_NOT_YET_AVAILABLE is
     // retried as a blocking read, which waits for the next append.
     rr.reader_mut().request_mut().block = true;
+    let seen = env.read_waits();
     let appended = async {
-        tokio::time::sleep(Duration::from_millis(150)).await;
+        env.await_read_waiting(seen).await;
         env.append(&journal, b"second").await;
     };
     let (got, ()) = tokio::join!(read_exactly(&mut rr, 6), appended);
@@ -127,9 +129,9 @@ async fn switching_block_on_swallows_offset_not_yet_available() {
     req.block = true;
     rr.cancel();
     rr.restart(req);
-    let seen = env.read_rpcs();
+    let seen = env.read_waits();
     let appended = async {
-        env.settle_read(seen).await;
+        env.await_read_waiting(seen).await;
         env.append(&journal, b"third").await;
     };
     let (jump, ()) = tokio::join!(rr.next_chunk(100), appended);
@@ -148,14 +150,16 @@ async fn cancel_from_another_thread() {
     req.block = true;
     let mut rr = RetryReader::new(&env.client, req.clone());
     let handle = rr.cancel_handle();
-    let canceller = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
-        handle.cancel();
-    });
-    // The available data is delivered, then the blocked read is cancelled.
-    let (got, end) = read_to_end(&mut rr).await;
-    canceller.join().unwrap();
-    assert_eq!(got, b"available");
+    let seen = env.read_waits();
+    // The available data is delivered, then the next read blocks.
+    assert_eq!(read_exactly(&mut rr, 9).await, b"available");
+    let cancelled = async {
+        // Once the broker waits at the write head, another thread cancels.
+        env.await_read_waiting(seen).await;
+        std::thread::spawn(move || handle.cancel()).join().unwrap();
+    };
+    let ((got, end), ()) = tokio::join!(read_to_end(&mut rr), cancelled);
+    assert_eq!(got, b"");
     assert_eq!(end.unwrap_err().to_string(), "context canceled");
     // It stays cancelled until restarted.
     assert!(matches!(rr.next_chunk(10).await, Err(Error::Canceled)));
@@ -250,13 +254,19 @@ async fn reading_through_a_broker_restart() {
     let mut req = request(&journal, 0);
     req.block = true;
     let mut rr = RetryReader::new(&env.client, req);
+    let seen = env.read_waits();
     assert_eq!(read_exactly(&mut rr, 6).await, b"before");
 
     let restarted = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // Stopped under a read blocked at the write head, restarted at once:
+        // the reader retries until the broker is back.
+        env.await_read_waiting(seen).await;
         assert!(dev.stop_broker(0).await);
-        tokio::time::sleep(Duration::from_millis(150)).await;
         assert!(dev.restart_broker(0).await.unwrap());
+        // A restarted broker takes its assignments back after a moment.
+        await_assignment(&env.client, &journal, Duration::from_secs(10))
+            .await
+            .unwrap();
         env.append(&journal, b"after").await;
     };
     let (got, ()) = tokio::join!(read_exactly(&mut rr, 5), restarted);
@@ -535,8 +545,9 @@ async fn end_offset_ends_a_blocking_read() {
     req.block = true;
     req.end_offset = 7;
     let mut rr = RetryReader::new(&env.client, req);
+    let seen = env.read_waits();
     let appended = async {
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        env.await_read_waiting(seen).await;
         env.append(&journal, b"456789").await;
     };
     let ((got, end), ()) = tokio::join!(read_to_end(&mut rr), appended);

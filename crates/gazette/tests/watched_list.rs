@@ -90,20 +90,15 @@ async fn a_broken_watch_is_signalled_and_resumed() {
     next(&mut updates).await.unwrap();
 
     assert!(dev.stop_broker(0).await);
-    let mut saw_error = false;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    while let Ok(update) = updates.try_recv() {
-        saw_error |= update.is_err();
-    }
+    // The broken watch is signalled while the broker is down.
+    while next(&mut updates).await.is_ok() {}
     assert!(dev.restart_broker(0).await.unwrap());
     create(&env.client, spec(&format!("{dir}/two"), 1)).await;
     loop {
         match next(&mut updates).await {
-            Err(_) => saw_error = true,
             Ok(()) if watched.list().unwrap().journals.len() == 2 => break,
-            Ok(()) => {}
+            _ => {}
         }
     }
-    assert!(saw_error, "the broken watch was signalled");
     env.stop().await;
 }

@@ -8,17 +8,44 @@ use crate::faults::Rpc;
 /// Request counts of every broker of the cluster.
 pub struct Counters {
     by_broker: Vec<[AtomicU64; Rpc::ALL.len()]>,
+    /// Times a blocking Read parked at the write head, waiting for content.
+    read_waits: AtomicU64,
+    /// Append RPCs whose handling ended (committed, failed, or dropped).
+    appends_done: AtomicU64,
 }
 
 impl Counters {
     pub(crate) fn new(brokers: usize) -> Counters {
         Counters {
             by_broker: (0..brokers).map(|_| Default::default()).collect(),
+            read_waits: AtomicU64::new(0),
+            appends_done: AtomicU64::new(0),
         }
     }
 
     pub(crate) fn bump(&self, broker: usize, rpc: Rpc) {
         self.by_broker[broker][rpc.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn bump_read_wait(&self) {
+        self.read_waits.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Times a blocking Read (of any broker) parked at the write head to
+    /// wait for content. A test that sees this rise knows a read is blocked,
+    /// so what it appends next is news to that read.
+    pub fn read_waits(&self) -> u64 {
+        self.read_waits.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn bump_append_done(&self) {
+        self.appends_done.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Append RPCs the brokers have finished handling, however they ended
+    /// (a test waits for this before an append that must come after).
+    pub fn appends_done(&self) -> u64 {
+        self.appends_done.load(Ordering::SeqCst)
     }
 
     /// RPCs of kind `rpc` that broker `broker` has received (proxied ones included).

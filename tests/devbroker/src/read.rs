@@ -164,6 +164,7 @@ impl Broker {
                             .await;
                         return;
                     }
+                    self.cluster.counters.bump_read_wait();
                     tokio::select! {
                         r = changes.changed() => if r.is_err() { return },
                         _ = stop.wait_for(|s| *s) => return,

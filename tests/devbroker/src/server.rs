@@ -241,6 +241,14 @@ impl Journal for Broker {
         &self,
         request: tonic::Request<tonic::Streaming<AppendRequest>>,
     ) -> Result<tonic::Response<AppendResponse>, tonic::Status> {
+        // Counted however the handling ends, even if dropped midway.
+        struct Done<'a>(&'a crate::counters::Counters);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.bump_append_done();
+            }
+        }
+        let _done = Done(&self.cluster.counters);
         let injected = self.enter(Rpc::Append).await?;
         self.serve_append(request.into_inner(), injected)
             .await

@@ -99,25 +99,28 @@ impl Env {
         assert!(dev.flush(journal));
     }
 
-    /// Number of Read RPCs the dev broker has received (0 on a real broker).
-    pub fn read_rpcs(&self) -> u64 {
-        self.dev()
-            .map_or(0, |dev| dev.counters().total(gazette_devbroker::Rpc::Read))
+    /// Times a blocking read parked at the dev broker's write head (0 on a
+    /// real broker).
+    pub fn read_waits(&self) -> u64 {
+        self.dev().map_or(0, |dev| dev.counters().read_waits())
     }
 
-    /// Waits until the broker has received more than `seen` Read RPCs (a
-    /// fixed pause on a real broker), and a little longer so it has
-    /// resolved the request: used before appending content that a blocking
-    /// read at offset -1 must not see as already written.
-    pub async fn settle_read(&self, seen: u64) {
-        if self.dev().is_some() {
-            let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-            while self.read_rpcs() <= seen && tokio::time::Instant::now() < deadline {
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        } else {
+    /// Waits until a blocking read parks at the write head for the
+    /// `seen + 1`th time, so content appended next is news to it (a read at
+    /// offset -1 must not see it as already written). A real broker can't
+    /// tell: there, a fixed pause.
+    pub async fn await_read_waiting(&self, seen: u64) {
+        if self.dev().is_none() {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.read_waits() <= seen {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no read blocked at the write head"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
         }
     }
 
