@@ -111,6 +111,7 @@ impl Broker {
             Resolved::Proxy(to) => return self.proxy_append(to, first, stream).await,
         };
         let _pipeline = content.pipeline.lock().await;
+        self.cluster.counters.bump_pipeline_taken();
         let header = self.cluster.header(self.me, route, self.revision());
         let root = self.cluster.store_root.clone();
 

@@ -12,6 +12,10 @@ pub struct Counters {
     read_waits: AtomicU64,
     /// Append RPCs whose handling ended (committed, failed, or dropped).
     appends_done: AtomicU64,
+    /// Times an Append took its journal's pipeline (began appending).
+    pipelines_taken: AtomicU64,
+    /// Times an RPC waited for a future etcd revision (min_etcd_revision).
+    revision_waits: AtomicU64,
 }
 
 impl Counters {
@@ -20,6 +24,8 @@ impl Counters {
             by_broker: (0..brokers).map(|_| Default::default()).collect(),
             read_waits: AtomicU64::new(0),
             appends_done: AtomicU64::new(0),
+            pipelines_taken: AtomicU64::new(0),
+            revision_waits: AtomicU64::new(0),
         }
     }
 
@@ -46,6 +52,26 @@ impl Counters {
     /// (a test waits for this before an append that must come after).
     pub fn appends_done(&self) -> u64 {
         self.appends_done.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn bump_pipeline_taken(&self) {
+        self.pipelines_taken.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Times an Append took its journal's pipeline: from then on it holds
+    /// the journal, and later appends to it wait behind it.
+    pub fn pipelines_taken(&self) -> u64 {
+        self.pipelines_taken.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn bump_revision_wait(&self) {
+        self.revision_waits.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Times an RPC waited for an etcd revision the cluster has not reached
+    /// (a request's `min_etcd_revision`).
+    pub fn revision_waits(&self) -> u64 {
+        self.revision_waits.load(Ordering::SeqCst)
     }
 
     /// RPCs of kind `rpc` that broker `broker` has received (proxied ones included).

@@ -146,6 +146,7 @@ impl Broker {
             if self.revision() >= rev {
                 return true;
             }
+            self.cluster.counters.bump_revision_wait();
             tokio::select! {
                 r = changes.changed() => if r.is_err() { return false },
                 _ = stop.wait_for(|s| *s) => return false,

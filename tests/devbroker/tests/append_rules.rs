@@ -178,7 +178,7 @@ async fn flags_forbid_the_other_direction() {
 
 #[tokio::test]
 async fn stalled_appends_fail_at_the_minimum_rate_and_release_the_journal() {
-    let (_b, mut c) = start().await;
+    let (b, mut c) = start().await;
     let name = unique("stall");
     create(&mut c, spec(&name, CompressionCodec::None, &[])).await;
     let (tx, rx) = tokio::sync::mpsc::channel(4);
@@ -195,13 +195,17 @@ async fn stalled_appends_fail_at_the_minimum_rate_and_release_the_journal() {
     .await
     .unwrap();
     let mut c2 = c.clone();
+    let taken = b.counters().pipelines_taken();
     let stalled = tokio::spawn(async move {
         c2.append(tokio_stream::wrappers::ReceiverStream::new(rx))
             .await
     });
-    // Let it take the journal's pipeline; another append then waits for the
+    // Once it holds the journal's pipeline, another append waits for the
     // stalled one to be aborted (one second after it started), and goes through.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    until("the stalled append holds the journal", || {
+        b.counters().pipelines_taken() > taken
+    })
+    .await;
     let t = std::time::Instant::now();
     let r = append(&mut c, &name, &[b"next"]).await.commit.unwrap();
     assert_eq!(

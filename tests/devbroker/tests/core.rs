@@ -279,7 +279,7 @@ async fn append_commits_and_reads_back() {
 
 #[tokio::test]
 async fn append_without_commit_rolls_back() {
-    let (_b, mut c) = start().await;
+    let (b, mut c) = start().await;
     let name = unique("rollback");
     create(&mut c, spec(&name, CompressionCodec::None, &[])).await;
     // EOF after content without the empty commit chunk.
@@ -310,11 +310,15 @@ async fn append_without_commit_rolls_back() {
     .await
     .unwrap();
     let mut c2 = c.clone();
+    let taken = b.counters().pipelines_taken();
     let call = tokio::spawn(async move {
         c2.append(tokio_stream::wrappers::ReceiverStream::new(rx))
             .await
     });
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    until("the append holds the journal", || {
+        b.counters().pipelines_taken() > taken
+    })
+    .await;
     call.abort();
     drop(tx);
     let r = append(&mut c, &name, &[b"kept"]).await.commit.unwrap();
@@ -328,7 +332,7 @@ async fn append_without_commit_rolls_back() {
 
 #[tokio::test]
 async fn reads_block_at_the_write_head_and_honour_bounds() {
-    let (_b, mut c) = start().await;
+    let (b, mut c) = start().await;
     let name = unique("block");
     create(&mut c, spec(&name, CompressionCodec::None, &[])).await;
     // Non-blocking at -1 on an empty journal.
@@ -349,6 +353,7 @@ async fn reads_block_at_the_write_head_and_honour_bounds() {
     assert_valid_header(f[0].header.as_ref().unwrap());
 
     // A blocking read at -1 waits for the next append.
+    let waits = b.counters().read_waits();
     let mut s = c
         .read(ReadRequest {
             journal: name.clone(),
@@ -361,8 +366,11 @@ async fn reads_block_at_the_write_head_and_honour_bounds() {
         .into_inner();
     let mut c2 = c.clone();
     let n2 = name.clone();
+    until("the read waits at the write head", || {
+        b.counters().read_waits() > waits
+    })
+    .await;
     tokio::spawn(async move {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         append(&mut c2, &n2, &[b"0123456789"]).await;
     });
     let meta = s.message().await.unwrap().unwrap();

@@ -250,7 +250,22 @@ async fn reads_jump_over_missing_content() {
     )
     .unwrap();
     // The broker notices at its next store listing (refresh interval 1 s).
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let listed = fragments(
+            &mut c,
+            FragmentsRequest {
+                journal: name.clone(),
+                ..Default::default()
+            },
+        )
+        .await;
+        if spans(&listed)[0].0 == 5 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "never relisted");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 
     let f = read_frames(
         &mut c,

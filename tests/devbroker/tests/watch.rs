@@ -159,7 +159,10 @@ async fn stopping_a_broker_ends_blocked_reads_cleanly() {
         .await
         .unwrap()
         .into_inner();
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    until("the read waits at the write head", || {
+        b.counters().read_waits() > 0
+    })
+    .await;
     let stop = tokio::spawn(async move { b.shutdown().await });
     let end = tokio::time::timeout(Duration::from_secs(5), s.message())
         .await
@@ -192,7 +195,10 @@ async fn min_etcd_revision_waits_for_the_revision() {
     };
     let mut c2 = c.clone();
     let read = tokio::spawn(async move { read_frames(&mut c2, req).await });
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    until("the read waits for the revision", || {
+        b.counters().revision_waits() > 0
+    })
+    .await;
     assert!(
         !read.is_finished(),
         "the read waits for revision {}",

@@ -164,3 +164,13 @@ pub fn sha1_hex(data: &[u8]) -> String {
 pub fn sum_hex(s: &gazette_protocol::Sha1Sum) -> String {
     format!("{:016x}{:016x}{:08x}", s.part1, s.part2, s.part3)
 }
+
+/// Waits (polling, up to 10 s) until `cond` holds; panics naming `what`
+/// otherwise. For events the broker shows only through its state.
+pub async fn until(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+}
