@@ -4,7 +4,7 @@
 //! on loopback that records the metadata of every RPC).
 
 // The scripted broker of the client's tests; it records each RPC's metadata.
-#[path = "../../crates/gazette/tests/client_common/scripted.rs"]
+#[path = "../../crates/gazette/tests/common/scripted.rs"]
 mod scripted;
 
 use std::ptr::null_mut;

@@ -6,7 +6,7 @@ mod client_common;
 mod common;
 
 use bytes::Bytes;
-use client_common::scripted::Stub;
+use common::scripted::Stub;
 use common::VECTORS;
 use gazette::append::{append, ContentSource};
 use gazette::appender::Appender;

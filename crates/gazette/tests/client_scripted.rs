@@ -5,7 +5,7 @@
 mod client_common;
 mod common;
 
-use client_common::scripted::Stub;
+use common::scripted::Stub;
 
 use gazette::append::{append, ContentSource};
 use gazette::appender::Appender;

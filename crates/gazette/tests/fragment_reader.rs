@@ -58,80 +58,102 @@ async fn drain(reader: &mut FragmentReader) -> (Vec<u8>, Option<Error>) {
     }
 }
 
+/// How reading the GZIP fixture (20 bytes at [100, 120)) ends when the
+/// fragment claims [100, `end`) and the read starts at `offset`.
+struct FixtureCase {
+    name: &'static str,
+    end: i64,
+    offset: i64,
+    /// `None`: opening fails (with `error`).
+    content: Option<&'static [u8]>,
+    error: Option<fn(&Error) -> bool>,
+    /// The reader's offset once drained.
+    final_offset: i64,
+}
+
+const FIXTURE_CASES: &[FixtureCase] = &[
+    FixtureCase {
+        name: "open at begin reads the whole fragment",
+        end: 120,
+        offset: 100,
+        content: Some(FIXTURE),
+        error: None,
+        final_offset: 120,
+    },
+    FixtureCase {
+        name: "open mid-fragment discards leading bytes",
+        end: 120,
+        offset: 105,
+        content: Some(b"hello, world!!!"),
+        error: None,
+        final_offset: 120,
+    },
+    FixtureCase {
+        name: "content shorter than the fragment is an unexpected EOF",
+        end: 121,
+        offset: 105,
+        content: Some(b"hello, world!!!"),
+        error: Some(|e| matches!(e, Error::UnexpectedEof)),
+        final_offset: 120,
+    },
+    FixtureCase {
+        name: "content longer than the fragment is truncated, then an error",
+        end: 116,
+        offset: 105,
+        content: Some(b"hello, worl"),
+        error: Some(|e| {
+            matches!(e, Error::DidNotReadExpectedEof)
+                && e.to_string() == "did not read EOF at expected Fragment.End"
+        }),
+        final_offset: 116,
+    },
+    FixtureCase {
+        // The fragment claims [100, 130) but the file holds 20 bytes:
+        // seeking to 125 runs out of content while discarding.
+        name: "discarding past the content fails at open",
+        end: 130,
+        offset: 125,
+        content: None,
+        error: Some(|e| matches!(e, Error::UnexpectedEof)),
+        final_offset: 0,
+    },
+];
+
 #[tokio::test]
-async fn open_at_begin_reads_the_whole_fragment() {
+async fn fixture_reads_end_as_expected() {
     let (_dir, transport) = fixture_root();
-    let mut reader = open_fragment_url(
-        &transport,
-        fragment(100, 120, CompressionCodec::Gzip),
-        100,
-        FIXTURE_URL,
-    )
-    .await
-    .unwrap();
-    assert_eq!(reader.offset(), 100);
-    let (got, err) = drain(&mut reader).await;
-    assert_eq!(got, FIXTURE);
-    assert!(err.is_none(), "{err:?}");
-    assert_eq!(reader.offset(), 120);
-    // EOF is sticky.
-    assert_eq!(reader.read(&mut [0u8; 8]).await.unwrap(), 0);
+    for case in FIXTURE_CASES {
+        let opened = open_fragment_url(
+            &transport,
+            fragment(100, case.end, CompressionCodec::Gzip),
+            case.offset,
+            FIXTURE_URL,
+        )
+        .await;
+        let Some(content) = case.content else {
+            let err = opened.expect_err(case.name);
+            assert!(case.error.unwrap()(&err), "{}: {err:?}", case.name);
+            continue;
+        };
+        let mut reader = opened.expect(case.name);
+        assert_eq!(reader.offset(), case.offset, "{}", case.name);
+        let (got, err) = drain(&mut reader).await;
+        assert_eq!(got, content, "{}", case.name);
+        match (case.error, &err) {
+            (None, None) => {
+                // EOF is sticky.
+                assert_eq!(reader.read(&mut [0u8; 8]).await.unwrap(), 0);
+            }
+            (Some(want), Some(err)) => assert!(want(err), "{}: {err:?}", case.name),
+            (_, err) => panic!("{}: ended with {err:?}", case.name),
+        }
+        assert_eq!(reader.offset(), case.final_offset, "{}", case.name);
+    }
 }
 
 #[tokio::test]
-async fn open_mid_fragment_discards_leading_bytes() {
+async fn errors_stick_through_zero_copy_chunks() {
     let (_dir, transport) = fixture_root();
-    let mut reader = open_fragment_url(
-        &transport,
-        fragment(100, 120, CompressionCodec::Gzip),
-        105,
-        FIXTURE_URL,
-    )
-    .await
-    .unwrap();
-    assert_eq!(reader.offset(), 105);
-    let (got, err) = drain(&mut reader).await;
-    assert_eq!(got, b"hello, world!!!");
-    assert!(err.is_none(), "{err:?}");
-    assert_eq!(reader.offset(), 120);
-}
-
-#[tokio::test]
-async fn content_shorter_than_the_fragment_is_an_unexpected_eof() {
-    let (_dir, transport) = fixture_root();
-    let mut reader = open_fragment_url(
-        &transport,
-        fragment(100, 121, CompressionCodec::Gzip),
-        105,
-        FIXTURE_URL,
-    )
-    .await
-    .unwrap();
-    let (got, err) = drain(&mut reader).await;
-    assert_eq!(got, b"hello, world!!!");
-    assert!(matches!(err, Some(Error::UnexpectedEof)), "{err:?}");
-    assert_eq!(reader.offset(), 120);
-}
-
-#[tokio::test]
-async fn content_longer_than_the_fragment_is_truncated_then_an_error() {
-    let (_dir, transport) = fixture_root();
-    let mut reader = open_fragment_url(
-        &transport,
-        fragment(100, 116, CompressionCodec::Gzip),
-        105,
-        FIXTURE_URL,
-    )
-    .await
-    .unwrap();
-    let (got, err) = drain(&mut reader).await;
-    assert_eq!(got, b"hello, worl");
-    let err = err.expect("an error");
-    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
-    assert_eq!(err.to_string(), "did not read EOF at expected Fragment.End");
-    assert_eq!(reader.offset(), 116);
-
-    // Same through zero-copy chunks.
     let mut reader = open_fragment_url(
         &transport,
         fragment(100, 116, CompressionCodec::Gzip),
@@ -147,22 +169,6 @@ async fn content_longer_than_the_fragment_is_truncated_then_an_error() {
     // The error sticks.
     let err = reader.next_chunk(1 << 20).await.unwrap_err();
     assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
-}
-
-#[tokio::test]
-async fn discarding_past_the_content_fails_at_open() {
-    let (_dir, transport) = fixture_root();
-    // The fragment claims [100, 130) but the file holds 20 bytes: seeking to
-    // 125 runs out of content while discarding.
-    let err = open_fragment_url(
-        &transport,
-        fragment(100, 130, CompressionCodec::Gzip),
-        125,
-        FIXTURE_URL,
-    )
-    .await
-    .unwrap_err();
-    assert!(matches!(err, Error::UnexpectedEof), "{err:?}");
 }
 
 #[tokio::test]
@@ -366,76 +372,84 @@ async fn fetch_all(url: &str, frag: Fragment, offset: i64) -> Result<Vec<u8>, Er
     }
 }
 
-#[tokio::test]
-async fn http_gzip_fragment_asks_for_gzip_and_decodes_once() {
-    let server = HttpServer::start(Canned {
-        status: 200,
-        content_encoding: Some("gzip"),
-        body: gzip(FIXTURE).into(),
-    })
-    .await;
-    let got = fetch_all(
-        &server.url("/frag.gz"),
-        fragment(100, 120, CompressionCodec::Gzip),
-        103,
-    )
-    .await;
-    assert_eq!(got.unwrap(), &FIXTURE[3..]);
-    assert_eq!(server.accept_encodings(), vec![Some("gzip".to_string())]);
-}
-
-#[tokio::test]
-async fn http_gzip_offload_asks_for_identity() {
-    let server = HttpServer::start(Canned {
-        status: 200,
-        content_encoding: None,
-        body: Bytes::from_static(FIXTURE),
-    })
-    .await;
-    let frag = fragment(100, 120, CompressionCodec::GzipOffloadDecompression);
-    assert_eq!(
-        fetch_all(&server.url("/frag"), frag, 100).await.unwrap(),
-        FIXTURE
-    );
-    assert_eq!(
-        server.accept_encodings(),
-        vec![Some("identity".to_string())]
-    );
-}
-
-#[tokio::test]
-async fn http_gzip_offload_still_encoded_is_gunzipped() {
-    // As MinIO does: the store ignores `Accept-Encoding: identity`.
-    let server = HttpServer::start(Canned {
-        status: 200,
-        content_encoding: Some("gzip"),
-        body: gzip(FIXTURE).into(),
-    })
-    .await;
-    let frag = fragment(100, 120, CompressionCodec::GzipOffloadDecompression);
-    assert_eq!(
-        fetch_all(&server.url("/frag"), frag, 110).await.unwrap(),
-        &FIXTURE[10..]
-    );
-}
-
-#[tokio::test]
-async fn http_content_encoding_under_another_codec_is_undone_first() {
+fn snappy_framed(data: &[u8]) -> Vec<u8> {
     let mut framed = snap::write::FrameEncoder::new(Vec::new());
-    framed.write_all(FIXTURE).unwrap();
-    let server = HttpServer::start(Canned {
-        status: 200,
+    framed.write_all(data).unwrap();
+    framed.into_inner().unwrap()
+}
+
+/// An `http://` fetch of the fixture: what the store sends, what the client
+/// must ask for, and what it reads from `offset`.
+struct HttpCase {
+    name: &'static str,
+    codec: CompressionCodec,
+    content_encoding: Option<&'static str>,
+    body: fn() -> Vec<u8>,
+    offset: i64,
+    accept_encoding: Option<&'static str>,
+}
+
+const HTTP_CASES: &[HttpCase] = &[
+    HttpCase {
+        name: "a GZIP fragment asks for gzip and is decoded once",
+        codec: CompressionCodec::Gzip,
         content_encoding: Some("gzip"),
-        body: gzip(&framed.into_inner().unwrap()).into(),
-    })
-    .await;
-    let frag = fragment(100, 120, CompressionCodec::Snappy);
-    assert_eq!(
-        fetch_all(&server.url("/frag.sz"), frag, 100).await.unwrap(),
-        FIXTURE
-    );
-    // No Accept-Encoding is sent for other codecs.
-    assert_eq!(server.accept_encodings(), vec![None]);
+        body: || gzip(FIXTURE),
+        offset: 103,
+        accept_encoding: Some("gzip"),
+    },
+    HttpCase {
+        name: "GZIP_OFFLOAD_DECOMPRESSION asks for identity",
+        codec: CompressionCodec::GzipOffloadDecompression,
+        content_encoding: None,
+        body: || FIXTURE.to_vec(),
+        offset: 100,
+        accept_encoding: Some("identity"),
+    },
+    HttpCase {
+        // As MinIO does: the store ignores `Accept-Encoding: identity`.
+        name: "GZIP_OFFLOAD_DECOMPRESSION still encoded is gunzipped",
+        codec: CompressionCodec::GzipOffloadDecompression,
+        content_encoding: Some("gzip"),
+        body: || gzip(FIXTURE),
+        offset: 110,
+        accept_encoding: Some("identity"),
+    },
+    HttpCase {
+        // No Accept-Encoding is sent for other codecs.
+        name: "a content encoding under another codec is undone first",
+        codec: CompressionCodec::Snappy,
+        content_encoding: Some("gzip"),
+        body: || gzip(&snappy_framed(FIXTURE)),
+        offset: 100,
+        accept_encoding: None,
+    },
+];
+
+#[tokio::test]
+async fn http_fetches_negotiate_and_decode_encodings() {
+    for case in HTTP_CASES {
+        let server = HttpServer::start(Canned {
+            status: 200,
+            content_encoding: case.content_encoding,
+            body: (case.body)().into(),
+        })
+        .await;
+        let got = fetch_all(
+            &server.url("/frag"),
+            fragment(100, 120, case.codec),
+            case.offset,
+        )
+        .await;
+        let skip = (case.offset - 100) as usize;
+        assert_eq!(got.expect(case.name), &FIXTURE[skip..], "{}", case.name);
+        assert_eq!(
+            server.accept_encodings(),
+            vec![case.accept_encoding.map(str::to_string)],
+            "{}",
+            case.name
+        );
+    }
 }
 
 #[tokio::test]

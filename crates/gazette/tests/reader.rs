@@ -9,11 +9,13 @@ use std::io::SeekFrom;
 use std::time::Duration;
 
 use bytes::Bytes;
-use gazette::protocol::{CompressionCodec, Fragment, ReadRequest, ReadResponse, Status};
+use common::scripted::Frame;
+use common::scripted::Stub;
+use gazette::protocol::{CompressionCodec, Fragment, Header, ReadRequest, ReadResponse, Status};
 use gazette::reader::{ReadContext, ReadStep, Reader};
 use gazette::Error;
 use gazette_devbroker::{Fault, Rpc};
-use read_support::{Env, ScriptedBroker};
+use read_support::Env;
 use tokio_util::sync::CancellationToken;
 
 const FIXTURE: &[u8] = b"XXXXXhello, world!!!";
@@ -485,8 +487,8 @@ fn scripted_request(offset: i64) -> ReadRequest {
 
 #[tokio::test]
 async fn content_over_two_frames_after_an_offset_jump() {
-    let broker = ScriptedBroker::start().await;
-    broker.push(vec![
+    let broker = Stub::start().await;
+    broker.push_read(vec![
         Ok(ReadResponse {
             status: Status::Ok as i32,
             header: Some(broker.header()),
@@ -506,7 +508,7 @@ async fn content_over_two_frames_after_an_offset_jump() {
             ..Default::default()
         }),
     ]);
-    let client = broker.client(None);
+    let client = broker.client();
     let mut reader = Reader::new(&client, scripted_request(105));
     let mut buf = [0u8; 6];
 
@@ -550,86 +552,91 @@ async fn content_over_two_frames_after_an_offset_jump() {
     assert!(client.route_cache().get("a/journal").is_some());
 }
 
-#[tokio::test]
-async fn partial_content_then_a_server_error() {
-    let broker = ScriptedBroker::start().await;
-    broker.push(vec![
-        Ok(ReadResponse {
-            status: Status::Ok as i32,
-            header: Some(broker.header()),
-            offset: 105,
-            write_head: 130,
-            fragment: Some(fragment(100, 130)),
-            ..Default::default()
-        }),
-        Ok(ReadResponse {
-            offset: 105,
-            content: Bytes::from_static(b"hello"),
-            ..Default::default()
-        }),
-        Err(tonic::Status::unknown("potato")),
-    ]);
-    let mut reader = Reader::new(&broker.client(None), scripted_request(105));
-    let (got, end) = read_to_end(&mut reader).await;
-    assert_eq!(got, b"hello");
-    assert_eq!(
-        end.unwrap_err().to_string(),
-        "rpc error: code = Unknown desc = potato"
-    );
+/// A scripted Read stream and what a Reader at offset 105 makes of it: the
+/// content it delivers, then the error that ends it (its message, or its
+/// prefix).
+struct ScriptedCase {
+    name: &'static str,
+    frames: fn(Header) -> Vec<Frame>,
+    content: &'static [u8],
+    error: &'static str,
 }
 
-#[tokio::test]
-async fn response_offset_below_the_request_is_invalid() {
-    let broker = ScriptedBroker::start().await;
-    broker.push(vec![Ok(ReadResponse {
+/// The broker's first frame: OK at `offset`, write head 130, `fragment`.
+fn metadata(header: Header, offset: i64, fragment: Fragment) -> Frame {
+    Ok(ReadResponse {
         status: Status::Ok as i32,
-        header: Some(broker.header()),
-        offset: 100,
+        header: Some(header),
+        offset,
         write_head: 130,
-        fragment: Some(fragment(100, 130)),
+        fragment: Some(fragment),
         ..Default::default()
-    })]);
-    let mut reader = Reader::new(&broker.client(None), scripted_request(105));
-    let err = reader.next_chunk(10).await.unwrap_err();
-    assert!(matches!(err, Error::Validation(_)), "{err:?}");
-    assert_eq!(
-        err.to_string(),
-        "invalid ReadResponse offset (100; expected >= 105)"
-    );
+    })
 }
 
-#[tokio::test]
-async fn invalid_fragment_in_metadata_is_invalid() {
-    let broker = ScriptedBroker::start().await;
-    let mut bad = fragment(100, 130);
-    bad.journal = String::new();
-    broker.push(vec![Ok(ReadResponse {
-        status: Status::Ok as i32,
-        header: Some(broker.header()),
-        offset: 105,
-        write_head: 130,
-        fragment: Some(bad),
+fn content(offset: i64, data: &'static [u8]) -> Frame {
+    Ok(ReadResponse {
+        offset,
+        content: Bytes::from_static(data),
         ..Default::default()
-    })]);
-    let mut reader = Reader::new(&broker.client(None), scripted_request(105));
-    let err = reader.next_chunk(10).await.unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("ReadResponse.Fragment.Journal: invalid length"),
-        "{err}"
-    );
+    })
+}
+
+const SCRIPTED_CASES: &[ScriptedCase] = &[
+    ScriptedCase {
+        name: "partial content, then a server error",
+        frames: |h| {
+            vec![
+                metadata(h, 105, fragment(100, 130)),
+                content(105, b"hello"),
+                Err(tonic::Status::unknown("potato")),
+            ]
+        },
+        content: b"hello",
+        error: "rpc error: code = Unknown desc = potato",
+    },
+    ScriptedCase {
+        name: "a response offset below the request",
+        frames: |h| vec![metadata(h, 100, fragment(100, 130))],
+        content: b"",
+        error: "invalid ReadResponse offset (100; expected >= 105)",
+    },
+    ScriptedCase {
+        name: "an invalid fragment in the metadata",
+        frames: |h| {
+            let mut bad = fragment(100, 130);
+            bad.journal = String::new();
+            vec![metadata(h, 105, bad)]
+        },
+        content: b"",
+        error: "ReadResponse.Fragment.Journal: invalid length",
+    },
+];
+
+#[tokio::test]
+async fn scripted_streams_deliver_then_fail_as_expected() {
+    let broker = Stub::start().await;
+    let client = broker.client();
+    for case in SCRIPTED_CASES {
+        broker.push_read((case.frames)(broker.header()));
+        let mut reader = Reader::new(&client, scripted_request(105));
+        let (got, end) = read_to_end(&mut reader).await;
+        assert_eq!(got, case.content, "{}", case.name);
+        let err = end.expect_err(case.name).to_string();
+        assert!(err.starts_with(case.error), "{}: {err}", case.name);
+    }
 }
 
 #[tokio::test]
 async fn a_successor_is_routed_by_the_last_header() {
-    let broker = ScriptedBroker::start().await;
-    broker.push(vec![Ok(ReadResponse {
+    let broker = Stub::start().await;
+    broker.push_read(vec![Ok(ReadResponse {
         status: Status::NotJournalBroker as i32,
         header: Some(broker.header()),
         ..Default::default()
     })]);
-    broker.push(vec![]);
-    let client = broker.client(None);
+    broker.push_read(vec![]);
+    let client = broker.client();
     let mut reader = Reader::new(&client, scripted_request(105));
     assert!(matches!(
         reader.next_chunk(10).await,
@@ -640,7 +647,7 @@ async fn a_successor_is_routed_by_the_last_header() {
     assert_eq!(next.next_chunk(10).await.unwrap(), ReadStep::Eof);
     // The new RPC cleared the carried response.
     assert_eq!(next.response(), &ReadResponse::default());
-    assert_eq!(broker.requests().len(), 2);
+    assert_eq!(broker.read_requests().len(), 2);
 }
 
 #[tokio::test]

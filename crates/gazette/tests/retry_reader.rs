@@ -9,13 +9,14 @@ use std::io::SeekFrom;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
+use common::scripted::Stub;
 use gazette::assignment::await_assignment;
 use gazette::protocol::{CompressionCodec, Fragment, ReadRequest, ReadResponse, Status};
 use gazette::reader::{ReadContext, ReadStep};
 use gazette::retry_reader::RetryReader;
 use gazette::Error;
 use gazette_devbroker::{Fault, Rpc};
-use read_support::{Env, ScriptedBroker};
+use read_support::Env;
 use tokio_util::sync::CancellationToken;
 
 fn request(journal: &str, offset: i64) -> ReadRequest {
@@ -458,7 +459,7 @@ fn fragment() -> Fragment {
     }
 }
 
-fn not_yet_available(header: Option<gazette::protocol::Header>) -> read_support::Frame {
+fn not_yet_available(header: Option<gazette::protocol::Header>) -> common::scripted::Frame {
     Ok(ReadResponse {
         status: Status::OffsetNotYetAvailable as i32,
         header,
@@ -477,9 +478,9 @@ async fn misbehaving_direct_reads_recover_through_rpcs() {
         Misbehave::TooLong,
     ] {
         let (addr, server) = serve_fragment(how).await;
-        let broker = ScriptedBroker::start().await;
+        let broker = Stub::start().await;
         // First RPC: the fragment's metadata and URL, then the stream ends.
-        broker.push(vec![Ok(ReadResponse {
+        broker.push_read(vec![Ok(ReadResponse {
             status: Status::Ok as i32,
             header: Some(broker.header()),
             offset: 100,
@@ -491,7 +492,7 @@ async fn misbehaving_direct_reads_recover_through_rpcs() {
         match how {
             // The direct read broke after 7 bytes: the next RPC streams the
             // rest, then the non-blocking read reaches the write head.
-            Misbehave::ShortBody | Misbehave::AbortAfterData => broker.push(vec![
+            Misbehave::ShortBody | Misbehave::AbortAfterData => broker.push_read(vec![
                 Ok(ReadResponse {
                     status: Status::Ok as i32,
                     header: Some(broker.header()),
@@ -510,12 +511,12 @@ async fn misbehaving_direct_reads_recover_through_rpcs() {
             // The whole fragment was read (then EOF, or the extra bytes'
             // error): the next RPC finds the write head.
             Misbehave::ByteAtATime | Misbehave::TooLong => {
-                broker.push(vec![not_yet_available(Some(broker.header()))])
+                broker.push_read(vec![not_yet_available(Some(broker.header()))])
             }
         }
         let mut req = request("a/journal", 100);
         req.do_not_proxy = true;
-        let mut rr = RetryReader::new(&broker.client(None), req);
+        let mut rr = RetryReader::new(&broker.client(), req);
         let (got, end) = read_to_end(&mut rr).await;
         assert_eq!(got, CONTENT, "{how:?}");
         assert!(
@@ -523,7 +524,7 @@ async fn misbehaving_direct_reads_recover_through_rpcs() {
             "{how:?}: {end:?}"
         );
         assert_eq!(rr.offset(), 120);
-        let offsets: Vec<i64> = broker.requests().iter().map(|r| r.offset).collect();
+        let offsets: Vec<i64> = broker.read_requests().iter().map(|r| r.offset).collect();
         let resumed_at = if matches!(how, Misbehave::ShortBody | Misbehave::AbortAfterData) {
             107
         } else {

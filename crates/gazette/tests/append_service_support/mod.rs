@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use gazette::protocol::{AppendRequest, ReadRequest};
+use gazette::protocol::AppendRequest;
 use gazette::{AppendService, AppendServiceConfig, Client, ClientConfig};
 
 use crate::common::TestEnv;
@@ -32,25 +32,7 @@ pub fn req(journal: &str) -> AppendRequest {
 
 /// Every byte of `journal`, read with a raw non-blocking Read from offset 0.
 pub async fn read_all(env: &TestEnv, journal: &str) -> Vec<u8> {
-    let mut client = env.raw_client().await;
-    let mut out = Vec::new();
-    let mut stream = client
-        .read(ReadRequest {
-            journal: journal.to_string(),
-            offset: 0,
-            block: false,
-            ..Default::default()
-        })
-        .await
-        .expect("read")
-        .into_inner();
-    while let Some(msg) = stream.message().await.expect("read stream") {
-        if !msg.content.is_empty() {
-            assert_eq!(msg.offset as usize, out.len(), "content is contiguous");
-            out.extend_from_slice(&msg.content);
-        }
-    }
-    out
+    crate::common::read_committed(env.endpoint(), journal).await
 }
 
 /// Polls `cond` every 5 ms until it holds, panicking after 10 s.

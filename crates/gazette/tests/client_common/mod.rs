@@ -9,14 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::common::{skip, TestEnv};
 
 use gazette::apply_journals;
-use gazette::protocol::journal_client::JournalClient;
-use gazette::protocol::{
-    apply_request, journal_spec, ApplyRequest, JournalSpec, LabelSet, ReadRequest,
-};
+use gazette::protocol::{apply_request, journal_spec, ApplyRequest, JournalSpec, LabelSet};
 use gazette::{Client, ClientConfig};
 use gazette_devbroker::DevBroker;
-
-pub mod scripted;
 
 /// A test's broker(s) and client.
 pub struct Env {
@@ -132,25 +127,6 @@ pub async fn create(client: &Client, spec: JournalSpec) {
     client.invalidate_route(&name);
 }
 
-/// Everything committed to `journal`, read with a raw non-blocking Read
-/// (the client's readers are tested elsewhere).
-pub async fn read_all(endpoint: &str, journal: &str) -> Vec<u8> {
-    let mut grpc = JournalClient::connect(endpoint.to_string())
-        .await
-        .expect("connect");
-    let mut stream = grpc
-        .read(ReadRequest {
-            journal: journal.to_string(),
-            offset: 0,
-            block: false,
-            ..Default::default()
-        })
-        .await
-        .expect("read")
-        .into_inner();
-    let mut out = Vec::new();
-    while let Some(frame) = stream.message().await.expect("read frame") {
-        out.extend_from_slice(&frame.content);
-    }
-    out
-}
+/// Everything committed to `journal`, read with a raw non-blocking Read.
+#[allow(unused_imports)]
+pub use crate::common::read_committed as read_all;

@@ -11,6 +11,8 @@
 //! "skipped: needs fault injection (real broker)".
 #![allow(dead_code)]
 
+pub mod scripted;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -212,4 +214,32 @@ impl TestEnv {
         self.create(Self::spec(&name, codec)).await;
         name
     }
+}
+
+/// Everything committed to `journal` at the broker at `endpoint`, read with
+/// a raw non-blocking Read from offset 0 (the client's readers are what the
+/// tests check, so they don't check themselves with it).
+pub async fn read_committed(endpoint: &str, journal: &str) -> Vec<u8> {
+    let mut raw = JournalClient::connect(endpoint.to_string())
+        .await
+        .expect("connect to broker")
+        .max_decoding_message_size(64 << 20);
+    let mut stream = raw
+        .read(gazette::protocol::ReadRequest {
+            journal: journal.to_string(),
+            offset: 0,
+            block: false,
+            ..Default::default()
+        })
+        .await
+        .expect("read")
+        .into_inner();
+    let mut out = Vec::new();
+    while let Some(msg) = stream.message().await.expect("read stream") {
+        if !msg.content.is_empty() {
+            assert_eq!(msg.offset as usize, out.len(), "content is contiguous");
+            out.extend_from_slice(&msg.content);
+        }
+    }
+    out
 }

@@ -1,6 +1,7 @@
-//! A scripted broker: a plain tonic server answering from queues and
-//! recording what the client sent (Go's `teststub`), for behaviour a real
-//! broker shows only when it misbehaves.
+//! The scripted broker: a plain tonic server answering every RPC from
+//! queues the test fills, and recording what the client sent (Go's
+//! `teststub`), for behaviour a real broker shows only when it misbehaves
+//! (the dev broker never does).
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
@@ -14,15 +15,28 @@ use gazette::protocol::{
     Header, ListRequest, ListResponse, ReadRequest, ReadResponse, ReplicateRequest,
     ReplicateResponse, Route,
 };
-use gazette::Client;
+use gazette::{Client, ClientConfig};
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status, Streaming};
 
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
+/// One frame of a scripted Read stream.
+pub type Frame = Result<ReadResponse, Status>;
+
+/// A scripted Read stream: its frames, then a clean end (or, if `hold`,
+/// the stream stays open until the client goes away).
+#[derive(Default)]
+pub struct ReadScript {
+    pub frames: Vec<Frame>,
+    pub hold: bool,
+}
+
 /// Canned answers, consumed in order, and what the client sent.
 #[derive(Default)]
 pub struct Script {
+    pub reads: VecDeque<ReadScript>,
+    pub read_requests: Vec<ReadRequest>,
     pub lists: VecDeque<Vec<ListResponse>>,
     pub applies: VecDeque<ApplyResponse>,
     pub fragments: VecDeque<Result<FragmentsResponse, Status>>,
@@ -71,8 +85,27 @@ impl Journal for Scripted {
         ))
     }
 
-    async fn read(&self, _: Request<ReadRequest>) -> Result<Response<Self::ReadStream>, Status> {
-        Err(Status::unimplemented("not scripted"))
+    async fn read(&self, req: Request<ReadRequest>) -> Result<Response<Self::ReadStream>, Status> {
+        let script = {
+            let mut script = self.0.lock().unwrap();
+            script.auth.push(auth_of(&req));
+            script.read_requests.push(req.into_inner());
+            script.reads.pop_front().expect("scripted Read")
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        tokio::spawn(async move {
+            for frame in script.frames {
+                if tx.send(frame).await.is_err() {
+                    return;
+                }
+            }
+            if script.hold {
+                tx.closed().await;
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
     }
 
     async fn append(
@@ -173,26 +206,54 @@ impl Stub {
         Client::connect(self.endpoint.clone()).unwrap()
     }
 
+    /// A client whose file transport reads `file_root`.
+    pub fn client_with_file_root(&self, file_root: &std::path::Path) -> Client {
+        Client::new(ClientConfig::new(self.endpoint.clone()).with_file_root(file_root)).unwrap()
+    }
+
+    /// Queues the frames of the next Read RPC (then a clean end).
+    pub fn push_read(&self, frames: Vec<Frame>) {
+        self.push_read_script(ReadScript {
+            frames,
+            hold: false,
+        });
+    }
+
+    pub fn push_read_script(&self, script: ReadScript) {
+        self.script().reads.push_back(script);
+    }
+
+    /// Every Read request received so far.
+    pub fn read_requests(&self) -> Vec<ReadRequest> {
+        self.script().read_requests.clone()
+    }
+
     /// Go's standard fixture: this broker as the single member and primary.
     pub fn header(&self) -> Header {
-        let id = process_spec::Id {
-            zone: "a".into(),
-            suffix: "broker".into(),
-        };
-        Header {
-            process_id: Some(id.clone()),
-            route: Some(Route {
-                members: vec![id],
-                primary: 0,
-                endpoints: vec![self.endpoint.clone()],
-            }),
-            etcd: Some(header::Etcd {
-                cluster_id: 12,
-                member_id: 34,
-                revision: 56,
-                raft_term: 78,
-            }),
-        }
+        fixture_header(&self.endpoint)
+    }
+}
+
+/// The header a scripted broker attaches: process {a, broker}, a route with
+/// that single member (at `endpoint`) as primary, etcd {12, 34, 56, 78}.
+pub fn fixture_header(endpoint: &str) -> Header {
+    let id = process_spec::Id {
+        zone: "a".into(),
+        suffix: "broker".into(),
+    };
+    Header {
+        process_id: Some(id.clone()),
+        route: Some(Route {
+            members: vec![id],
+            primary: 0,
+            endpoints: vec![endpoint.to_string()],
+        }),
+        etcd: Some(header::Etcd {
+            cluster_id: 12,
+            member_id: 34,
+            revision: 56,
+            raft_term: 78,
+        }),
     }
 }
 
