@@ -297,6 +297,10 @@ typedef enum gazette_event_kind {
     // An append future completed; its status is in the event and details
     // are read from the future the tag names.
     GAZETTE_EVENT_KIND_APPEND_DONE = 1,
+    // A reader armed with `gazette_reader_arm` / `gazette_retry_reader_arm`
+    // is ready: a read with timeout 0 now returns bytes, an end or an
+    // error, not WOULD_BLOCK (unless another call took them first).
+    GAZETTE_EVENT_KIND_READ_READY = 2,
 } gazette_event_kind;
 
 // The completion of an append batch (shared by every caller whose content
@@ -1375,6 +1379,23 @@ gazette_status gazette_read_options_set_offset(struct gazette_read_options *opts
                                                int64_t offset,
                                                struct gazette_error **err);
 
+// Arms the reader for an event loop: posts one event `{tag,
+// GAZETTE_EVENT_KIND_READ_READY, OK}` to `cq` once a read with timeout 0
+// would not return WOULD_BLOCK (bytes, the end of the stream, or an error
+// are ready); right away if they are now. Starts the read in the
+// background if none is in flight. One event per call: after a read
+// returns WOULD_BLOCK again, arm again. An event may find its bytes taken
+// by a read made meanwhile (then that read returns WOULD_BLOCK: re-arm).
+// Arming twice before the event replaces the first arming (one event).
+// Freeing the reader first drops the event. Serialized with the reader's
+// other calls (call it from the thread that reads).
+//
+// Errors: NULL_POINTER, CLOSED, FORKED.
+gazette_status gazette_reader_arm(const struct gazette_reader *reader,
+                                  const struct gazette_cq *cq,
+                                  uint64_t tag,
+                                  struct gazette_error **err);
+
 // Cancels the reader from any thread: a read in progress returns
 // CANCELLED promptly, and so do later reads. Bytes already received are
 // still returned first. NULL is a no-op.
@@ -1472,6 +1493,16 @@ gazette_status gazette_reader_seek(const struct gazette_reader *reader,
 // The journal's write head as last reported by the broker, or -1 if not
 // known yet (or for NULL).
 int64_t gazette_reader_write_head(const struct gazette_reader *reader);
+
+// Arms the retry reader for an event loop: one READ_READY event to `cq`
+// once a read with timeout 0 would not return WOULD_BLOCK; as
+// `gazette_reader_arm`.
+//
+// Errors: NULL_POINTER, CLOSED, FORKED.
+gazette_status gazette_retry_reader_arm(const struct gazette_retry_reader *reader,
+                                        const struct gazette_cq *cq,
+                                        uint64_t tag,
+                                        struct gazette_error **err);
 
 // Cancels the current read from any thread: a blocked read returns
 // CANCELLED promptly, as do later reads until `gazette_retry_reader_seek`.

@@ -100,14 +100,29 @@ impl Shared {
         F: Future<Output = Result<T, FfiError>> + Send + 'static,
         T: Send + 'static,
     {
+        self.spawn_then(fut, || {})
+    }
+
+    /// Like [`Shared::spawn`], calling `then` once the result can be
+    /// collected (see [`Pending::spawn_then`]).
+    pub fn spawn_then<F, T>(
+        &self,
+        fut: F,
+        then: impl FnOnce() + Send + 'static,
+    ) -> Result<Pending<Result<T, FfiError>>, FfiError>
+    where
+        F: Future<Output = Result<T, FfiError>> + Send + 'static,
+        T: Send + 'static,
+    {
         self.check()?;
         let mut closed = self.closed.subscribe();
-        Ok(Pending::spawn(&self.handle, async move {
+        let fut = async move {
             tokio::select! {
                 r = fut => r,
                 _ = closed.wait_for(|c| *c) => Err(FfiError::closed()),
             }
-        }))
+        };
+        Ok(Pending::spawn_then(&self.handle, fut, then))
     }
 
     /// The error for an operation whose task disappeared.

@@ -1,6 +1,7 @@
 //! `gazette_cq`: a completion queue. Operations given a queue (with
-//! `gazette_append_future_set_queue`) post one `gazette_event` to it when
-//! they complete; any number of threads take events with `gazette_cq_next`,
+//! `gazette_append_future_set_queue`, `gazette_reader_arm`,
+//! `gazette_retry_reader_arm`) post one `gazette_event` to it when they
+//! complete or are ready; any number of threads take events with `gazette_cq_next`,
 //! each event going to exactly one of them. An event loop can ask for a
 //! wakeup through its own file descriptor (`gazette_cq_set_notify_fd`).
 
@@ -25,6 +26,10 @@ pub enum gazette_event_kind {
     /// An append future completed; its status is in the event and details
     /// are read from the future the tag names.
     AppendDone = 1,
+    /// A reader armed with `gazette_reader_arm` / `gazette_retry_reader_arm`
+    /// is ready: a read with timeout 0 now returns bytes, an end or an
+    /// error, not WOULD_BLOCK (unless another call took them first).
+    ReadReady = 2,
 }
 
 /// One completion taken from a queue. A plain value: frozen layout, copied

@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use super::args::{handle_ref, out_ptr};
 use super::client::gazette_client;
+use super::completion_queue::gazette_cq;
 use super::error::gazette_error;
 use super::list::gazette_fragment;
 use super::ownership::{opt_ref, take_box, with_ref};
+use super::read_core::{read_request, ReadCore};
 use super::read_options::gazette_read_options;
-use super::reader::{read_request, ReadCore};
 use super::status::gazette_status;
 use gazette::retry_reader::RetryReader;
 
@@ -148,6 +149,26 @@ pub extern "C" fn gazette_retry_reader_fragment_url(
     reader: *const gazette_retry_reader,
 ) -> *const c_char {
     ffi_boundary!({ with_ref(reader, c"".as_ptr(), |r| r.core.fragment_url()) })
+}
+
+/// Arms the retry reader for an event loop: one READ_READY event to `cq`
+/// once a read with timeout 0 would not return WOULD_BLOCK; as
+/// `gazette_reader_arm`.
+///
+/// Errors: NULL_POINTER, CLOSED, FORKED.
+#[no_mangle]
+pub extern "C" fn gazette_retry_reader_arm(
+    reader: *const gazette_retry_reader,
+    cq: *const gazette_cq,
+    tag: u64,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let r = unsafe { handle_ref(reader, "reader") }?;
+        let queue = Arc::clone(&unsafe { handle_ref(cq, "cq") }?.queue);
+        r.core.arm(queue, tag)
+    })
 }
 
 /// Cancels the current read from any thread: a blocked read returns

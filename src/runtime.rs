@@ -117,10 +117,33 @@ impl<T: Send + 'static> Pending<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
+        Self::spawn_then(handle, fut, || {})
+    }
+
+    /// Like [`Pending::spawn`], calling `then` once the result can be
+    /// collected (a wait from then on returns it at once), or once the task
+    /// ends without one (aborted, or its runtime shut down).
+    pub fn spawn_then<F>(handle: &Handle, fut: F, then: impl FnOnce() + Send + 'static) -> Self
+    where
+        F: Future<Output = T> + Send + 'static,
+    {
+        // Calls `then` on drop: after the send below, or when the task is
+        // dropped unfinished.
+        struct Then<G: FnOnce()>(Option<G>);
+        impl<G: FnOnce()> Drop for Then<G> {
+            fn drop(&mut self) {
+                if let Some(then) = self.0.take() {
+                    then();
+                }
+            }
+        }
+        let then = Then(Some(then));
         let (tx, rx) = mpsc::sync_channel(1);
         let task = handle.spawn(async move {
+            let then = then;
             // The receiver may be gone (timed-out one-shot call): fine.
             let _ = tx.send(fut.await);
+            drop(then);
         });
         Pending {
             rx,

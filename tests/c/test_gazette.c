@@ -1353,6 +1353,78 @@ static void test_cq_notify(gazette_client *client) {
     close(fds[1]);
 }
 
+/* Waits (up to 10 s) for the eventfd to fire, then takes one READ_READY event with `tag`. */
+static void await_read_ready(gazette_cq *cq, int efd, uint64_t tag) {
+    struct pollfd pfd = {.fd = efd, .events = POLLIN};
+    uint64_t count = 0;
+    gazette_event ev;
+    CHECK(poll(&pfd, 1, 10000) == 1);
+    CHECK(read(efd, &count, sizeof count) == sizeof count);
+    CHECK_STATUS(gazette_cq_next(cq, 0, &ev, NULL), GAZETTE_STATUS_OK);
+    CHECK(ev.tag == tag && ev.kind == GAZETTE_EVENT_KIND_READ_READY && ev.status == GAZETTE_STATUS_OK);
+}
+
+/* An event loop drives reads without blocking a thread: read with timeout 0,
+ * and on WOULD_BLOCK arm the reader and go back to the loop's poll. */
+static void test_read_events(gazette_client *client) {
+    char name[128];
+    uint8_t buf[16];
+    size_t n = 0;
+    uint64_t one = 1;
+    int efd = eventfd(0, EFD_NONBLOCK);
+    gazette_cq *cq = gazette_cq_new();
+    gazette_reader *r = NULL;
+    gazette_retry_reader *rr = NULL;
+    gazette_error *err = NULL;
+    const char *words[] = {"ping", "pong"};
+    unique_name(name, sizeof name, "events");
+    create_journal(client, name, "one");
+    CHECK(efd >= 0);
+    CHECK_STATUS(gazette_cq_set_notify_fd(cq, efd, (const uint8_t *)&one, sizeof one, NULL), GAZETTE_STATUS_OK);
+
+    /* Blocking at the write head: each append wakes the loop once. */
+    CHECK_STATUS(reader_at(client, name, 0, 0, true, &r, NULL), GAZETTE_STATUS_OK);
+    for (int i = 0; i < 2; i++) {
+        CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 0, &n, NULL), GAZETTE_STATUS_WOULD_BLOCK);
+        CHECK_STATUS(gazette_reader_arm(r, cq, 100 + i, NULL), GAZETTE_STATUS_OK);
+        CHECK_STATUS(gazette_append(client, S(name), (const uint8_t *)words[i], 4, NULL, 10000, NULL, NULL, NULL),
+                     GAZETTE_STATUS_OK);
+        await_read_ready(cq, efd, 100 + i);
+        CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 0, &n, NULL), GAZETTE_STATUS_OK);
+        CHECK(n == 4 && memcmp(buf, words[i], 4) == 0);
+    }
+    EXPECT_ERR(gazette_reader_arm(NULL, cq, 1, &err), GAZETTE_STATUS_NULL_POINTER);
+    EXPECT_ERR(gazette_reader_arm(r, NULL, 1, &err), GAZETTE_STATUS_NULL_POINTER);
+    gazette_reader_free(r);
+
+    /* An end is readiness too: armed at the end offset, the event comes and
+     * the read returns END_OF_STREAM without waiting. */
+    CHECK_STATUS(reader_at(client, name, 0, 8, false, &r, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
+    while (gazette_reader_offset(r) < 8)
+        CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 10000, &n, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_reader_arm(r, cq, 7, NULL), GAZETTE_STATUS_OK);
+    await_read_ready(cq, efd, 7);
+    CHECK_STATUS(gazette_reader_read(r, buf, sizeof buf, 0, &n, NULL), GAZETTE_STATUS_END_OF_STREAM);
+    gazette_reader_free(r);
+
+    /* A retry reader the same way. */
+    CHECK_STATUS(retry_reader_at(client, name, 8, 0, true, &rr, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_retry_reader_read(rr, buf, sizeof buf, 0, &n, NULL), GAZETTE_STATUS_WOULD_BLOCK);
+    CHECK_STATUS(gazette_retry_reader_arm(rr, cq, 9, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_append(client, S(name), (const uint8_t *)"more", 4, NULL, 10000, NULL, NULL, NULL),
+                 GAZETTE_STATUS_OK);
+    await_read_ready(cq, efd, 9);
+    CHECK_STATUS(gazette_retry_reader_read(rr, buf, sizeof buf, 0, &n, NULL), GAZETTE_STATUS_OK);
+    CHECK(n == 4 && memcmp(buf, "more", 4) == 0);
+    EXPECT_ERR(gazette_retry_reader_arm(NULL, cq, 1, &err), GAZETTE_STATUS_NULL_POINTER);
+    gazette_retry_reader_free(rr);
+
+    CHECK_STATUS(gazette_cq_set_notify_fd(cq, -1, NULL, 0, NULL), GAZETTE_STATUS_OK);
+    gazette_cq_free(cq);
+    close(efd);
+}
+
 /* Appends that can never commit (the broker never answers) complete with
  * CANCELLED on cancel, on service free and on client free. */
 static void test_append_service_cancellation(void) {
@@ -1683,6 +1755,7 @@ int main(void) {
         test_append_service_basics(client);
         test_append_batches(client);
         test_cq_notify(client);
+        test_read_events(client);
         test_append_service_threads(client);
         test_polled_list_and_health(client);
         test_watched_list(client);
