@@ -2,10 +2,9 @@
 //! through transient failures. Wraps `client/append.rs`.
 
 use std::ffi::c_char;
-use std::sync::Arc;
 
-use super::args::{bytes_in, check_journal_name, handle_mut, handle_ref, str_in};
-use super::client::gazette_client;
+use super::args::{bytes_in, handle_mut, handle_ref, journal_in, str_in};
+use super::client::{client_shared, gazette_client};
 use super::error::{gazette_error, FfiError};
 use super::label::gazette_selector;
 use super::ownership::{free_box, opt_ref};
@@ -155,10 +154,9 @@ pub extern "C" fn gazette_append(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
-        let name = unsafe { str_in(journal, journal_len, "journal") }?;
+        let shared = unsafe { client_shared(client) }?;
+        let name = unsafe { journal_in(journal, journal_len) }?;
         let content = unsafe { bytes_in(data, data_len, "data") }?;
-        check_journal_name(&name)?;
         let request = request_for(name.clone(), opts);
         let c = shared.client.clone();
         let resp = shared

@@ -13,7 +13,7 @@ use tokio::runtime::Handle;
 use super::append::{gazette_append_options, request_for};
 use super::args::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in, str_ref};
 use super::async_append::gazette_async_append;
-use super::client::{gazette_client, Shared};
+use super::client::{client_shared, gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::op_future::gazette_op_futures;
 use super::runtime::{Timeout, Waited};
@@ -128,7 +128,7 @@ pub extern "C" fn gazette_append_service_new(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
+        let shared = unsafe { client_shared(client) }?;
         let out = out_ptr(out, "out")?;
         shared.check()?;
         // SAFETY: NULL or live options.

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 
 use super::append::{gazette_append_options, request_for, write_commit};
-use super::args::{bytes_ref, check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
-use super::client::{gazette_client, Shared};
+use super::args::{bytes_ref, handle_mut, journal_in, out_ptr};
+use super::client::{client_shared, gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_fragment;
 use super::ownership::{opt_ref, take_box};
@@ -101,10 +101,9 @@ pub extern "C" fn gazette_appender_new(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
-        let name = unsafe { str_in(journal, journal_len, "journal") }?;
+        let shared = unsafe { client_shared(client) }?;
+        let name = unsafe { journal_in(journal, journal_len) }?;
         let out = out_ptr(out, "out")?;
-        check_journal_name(&name)?;
         shared.check()?;
         let request = request_for(name, opts);
         let app = Box::new(Appender::new(&shared.client, request));

@@ -3,10 +3,9 @@
 //! `apply_journals_in_batches` of `client/list.rs`.
 
 use std::ffi::c_char;
-use std::sync::Arc;
 
 use super::args::{check_journal_name, handle_mut, handle_ref, out_ptr, str_in};
-use super::client::gazette_client;
+use super::client::{client_shared, gazette_client};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_journal;
 use super::ownership::{free_box, opt_ref, with_ref};
@@ -401,7 +400,7 @@ pub extern "C" fn gazette_apply(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
+        let shared = unsafe { client_shared(client) }?;
         let req = unsafe { handle_ref(req, "req") }?;
         let request = ApplyRequest {
             changes: req.changes.clone(),

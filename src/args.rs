@@ -97,6 +97,16 @@ pub fn check_journal_name(name: &str) -> Result<(), FfiError> {
     Ok(())
 }
 
+/// A required journal-name argument (UTF-8, `len` bytes), validated.
+///
+/// # Safety
+/// As [`str_in`]: `journal` must be NULL or point to `len` readable bytes.
+pub unsafe fn journal_in(journal: *const c_char, len: usize) -> Result<String, FfiError> {
+    let name = str_in(journal, len, "journal")?;
+    check_journal_name(&name)?;
+    Ok(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

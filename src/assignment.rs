@@ -1,11 +1,10 @@
 //! C API of `client::assignment`: waiting until a journal is assigned.
 
 use std::ffi::c_char;
-use std::sync::Arc;
 use std::time::Duration;
 
-use super::args::{check_journal_name, handle_ref, str_in};
-use super::client::gazette_client;
+use super::args::journal_in;
+use super::client::{client_shared, gazette_client};
 use super::error::gazette_error;
 use super::status::gazette_status;
 use gazette::assignment::await_assignment;
@@ -36,9 +35,8 @@ pub extern "C" fn gazette_client_await_assignment(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
-        let name = unsafe { str_in(journal, journal_len, "journal") }?;
-        check_journal_name(&name)?;
+        let shared = unsafe { client_shared(client) }?;
+        let name = unsafe { journal_in(journal, journal_len) }?;
         let c = shared.client.clone();
         // `call` bounds the wait by `timeout_ms`.
         shared.call(timeout_ms, async move {

@@ -43,6 +43,15 @@ pub struct Shared {
     pub client: gazette::Client,
 }
 
+/// The shared state of a required client argument, for an operation that
+/// outlives the call (a task, a reader).
+///
+/// # Safety
+/// `client` must be NULL or point to a live `gazette_client`.
+pub unsafe fn client_shared(client: *const gazette_client) -> Result<Arc<Shared>, FfiError> {
+    Ok(Arc::clone(&handle_ref(client, "client")?.shared))
+}
+
 impl Shared {
     fn new(config: Config) -> Result<Self, FfiError> {
         if config.client.endpoints.is_empty() {

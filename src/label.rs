@@ -101,6 +101,18 @@ pub extern "C" fn gazette_selector_free(sel: *mut gazette_selector) {
     })
 }
 
+/// A required selector argument (UTF-8, `len` bytes), parsed.
+///
+/// # Safety
+/// As `str_in`: `selector` must be NULL or point to `len` readable bytes.
+pub(crate) unsafe fn selector_in(
+    selector: *const c_char,
+    len: usize,
+) -> Result<LabelSelector, FfiError> {
+    let text = str_in(selector, len, "selector")?;
+    Ok(parse_label_selector(&text)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

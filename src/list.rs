@@ -3,14 +3,13 @@
 //! accessors, so their layout never becomes part of the ABI.
 
 use std::ffi::{c_char, CString};
-use std::sync::Arc;
 
-use super::args::{check_journal_name, handle_ref, out_ptr, str_in};
-use super::client::gazette_client;
+use super::args::{journal_in, out_ptr};
+use super::client::{client_shared, gazette_client};
 use super::error::{gazette_error, to_cstring, FfiError};
+use super::label::selector_in;
 use super::ownership::{free_box, opt_ref, with_ref};
 use super::status::gazette_status;
-use gazette::protocol::label::parse_label_selector;
 use gazette::protocol::{
     fragments_response, list_response, FragmentsRequest, JournalSpec, ListRequest,
 };
@@ -132,10 +131,9 @@ pub extern "C" fn gazette_list_journals(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
-        let selector = unsafe { str_in(selector, selector_len, "selector") }?;
+        let shared = unsafe { client_shared(client) }?;
+        let selector = unsafe { selector_in(selector, selector_len) }?;
         let out = out_ptr(out, "out")?;
-        let selector = parse_label_selector(&selector)?;
         let c = shared.client.clone();
         let resp = shared.call(timeout_ms, async move {
             let req = ListRequest {
@@ -171,10 +169,9 @@ pub extern "C" fn gazette_get_journal(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
-        let name = unsafe { str_in(journal, journal_len, "journal") }?;
+        let shared = unsafe { client_shared(client) }?;
+        let name = unsafe { journal_in(journal, journal_len) }?;
         let out = out_ptr(out, "out")?;
-        check_journal_name(&name)?;
         let c = shared.client.clone();
         let j = shared.call(timeout_ms, async move { Ok(get_journal(&c, &name).await?) })?;
         // SAFETY: checked non-NULL above.
@@ -203,10 +200,9 @@ pub extern "C" fn gazette_list_fragments(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
-        let name = unsafe { str_in(journal, journal_len, "journal") }?;
+        let shared = unsafe { client_shared(client) }?;
+        let name = unsafe { journal_in(journal, journal_len) }?;
         let out = out_ptr(out, "out")?;
-        check_journal_name(&name)?;
         if begin_mod_time < 0
             || end_mod_time < 0
             || (end_mod_time != 0 && end_mod_time < begin_mod_time)

@@ -7,14 +7,14 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::args::{handle_ref, out_ptr, str_in};
-use super::client::{gazette_client, Shared};
+use super::args::{handle_ref, out_ptr};
+use super::client::{client_shared, gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
+use super::label::selector_in;
 use super::list::gazette_journal_list;
 use super::ownership::take_box;
 use super::runtime::update_status;
 use super::status::gazette_status;
-use gazette::protocol::label::parse_label_selector;
 use gazette::protocol::{ListRequest, ListResponse};
 use gazette::PolledList;
 
@@ -54,10 +54,9 @@ pub extern "C" fn gazette_polled_list_new(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
-        let selector = unsafe { str_in(selector, selector_len, "selector") }?;
+        let shared = unsafe { client_shared(client) }?;
+        let selector = unsafe { selector_in(selector, selector_len) }?;
         let out = out_ptr(out, "out")?;
-        let selector = parse_label_selector(&selector)?;
         if interval_ms <= 0 {
             return Err(FfiError::invalid(format!(
                 "interval_ms must be > 0 (got {interval_ms})"

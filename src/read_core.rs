@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use super::args::{check_journal_name, out_ptr, str_in};
+use super::args::{journal_in, out_ptr};
 use super::client::Shared;
 use super::completion_queue::Queue;
 use super::error::{to_cstring, FfiError, FfiResult};
@@ -538,8 +538,7 @@ pub(crate) fn read_request(
     opts: *const gazette_read_options,
 ) -> Result<ReadRequest, FfiError> {
     // SAFETY: per the callers' documented contracts.
-    let name = unsafe { str_in(journal, journal_len, "journal") }?;
-    check_journal_name(&name)?;
+    let name = unsafe { journal_in(journal, journal_len) }?;
     let request = read_request_for(name, opts);
     // The protocol's rules (offsets; the journal was checked above).
     request

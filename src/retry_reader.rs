@@ -7,7 +7,7 @@ use std::ffi::c_char;
 use std::sync::Arc;
 
 use super::args::{handle_ref, out_ptr};
-use super::client::gazette_client;
+use super::client::{client_shared, gazette_client};
 use super::completion_queue::gazette_cq;
 use super::error::gazette_error;
 use super::list::gazette_fragment;
@@ -45,7 +45,7 @@ pub extern "C" fn gazette_retry_reader_new(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
+        let shared = unsafe { client_shared(client) }?;
         let out = out_ptr(out, "out")?;
         let request = read_request(journal, journal_len, opts)?;
         shared.check()?;

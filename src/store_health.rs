@@ -2,10 +2,9 @@
 //! fragment store. Wraps `fragment_store_health` of `client/list.rs`.
 
 use std::ffi::c_char;
-use std::sync::Arc;
 
-use super::args::{handle_ref, str_in};
-use super::client::gazette_client;
+use super::args::str_in;
+use super::client::{client_shared, gazette_client};
 use super::error::{gazette_error, FfiError};
 use super::status::gazette_status;
 use gazette::fragment_store_health;
@@ -31,7 +30,7 @@ pub extern "C" fn gazette_fragment_store_health(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let shared = Arc::clone(&unsafe { handle_ref(client, "client") }?.shared);
+        let shared = unsafe { client_shared(client) }?;
         let store = unsafe { str_in(store, store_len, "store") }?;
         let prefix = unsafe {
             str_in(
