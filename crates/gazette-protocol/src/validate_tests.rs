@@ -1,4 +1,6 @@
 //! Unit tests of every [`Validate`] rule, with the exact texts Go produces.
+//! One file (over 600 lines) on purpose: its cases follow validate.rs and
+//! validate/rpc.rs message by message, like Go's protocol tests.
 
 use super::*;
 use prost_types::Duration;
