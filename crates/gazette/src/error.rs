@@ -216,9 +216,42 @@ impl Error {
         }
     }
 
-    /// True if this is a gRPC `Unavailable` error (a transport failure).
+    /// True if this is a gRPC `Unavailable` error (a transport failure), or
+    /// a connection the broker dropped under the RPC (see
+    /// [`Error::is_dropped_connection`]).
     pub fn is_unavailable(&self) -> bool {
-        self.grpc_code() == Some(tonic::Code::Unavailable)
+        self.grpc_code() == Some(tonic::Code::Unavailable) || self.is_dropped_connection()
+    }
+
+    /// True if the HTTP/2 connection went away under the RPC: the broker
+    /// sent GOAWAY (a graceful stop, as when it restarts), reset the stream
+    /// as refused, the socket failed, or the request was never sent because
+    /// the connection was closing. tonic reports the GOAWAY case as
+    /// `Internal` ("h2 protocol error"), but like grpc-go's "transport is
+    /// closing" it is a transport failure worth retrying, not a broker's
+    /// answer: the broker never sends it as a gRPC status.
+    pub fn is_dropped_connection(&self) -> bool {
+        let Error::Grpc(status) = self else {
+            return false;
+        };
+        let mut source = std::error::Error::source(status);
+        while let Some(err) = source {
+            if let Some(hyper) = err.downcast_ref::<hyper::Error>() {
+                // A request the closing connection never sent ("connection
+                // was not ready", reported as Cancelled), or a connection
+                // closed mid-message.
+                if hyper.is_canceled() || hyper.is_closed() || hyper.is_incomplete_message() {
+                    return true;
+                }
+            }
+            if let Some(h2) = err.downcast_ref::<h2::Error>() {
+                return h2.is_go_away()
+                    || h2.is_io()
+                    || h2.reason() == Some(h2::Reason::REFUSED_STREAM);
+            }
+            source = err.source();
+        }
+        false
     }
 
     /// True if the connection itself failed (dialing, a reset, a dropped
@@ -228,8 +261,9 @@ impl Error {
     pub fn is_transport_failure(&self) -> bool {
         match self {
             Error::Grpc(status) => {
-                status.code() == tonic::Code::Unavailable
-                    && std::error::Error::source(status).is_some()
+                (status.code() == tonic::Code::Unavailable
+                    && std::error::Error::source(status).is_some())
+                    || self.is_dropped_connection()
             }
             _ => false,
         }
