@@ -3,6 +3,7 @@
 
 mod bearer_token;
 mod client;
+mod corrupt_fragments;
 mod endpoints;
 mod reader_fixes;
 mod silent_broker;

@@ -89,6 +89,16 @@ pub enum Error {
     Eof,
     /// Input ended before the expected end (a fragment shorter than declared).
     UnexpectedEof,
+    /// A fragment read directly from its store failed: `error` (a
+    /// [`Error::Codec`], [`Error::UnexpectedEof`], [`Error::DidNotReadExpectedEof`]
+    /// or [`Error::Io`]) in the fragment `fragment` names (journal, span, URL),
+    /// so a corrupt, truncated or missing file can be found.
+    Fragment {
+        /// The fragment: `<journal> <begin>-<end> (<url>)`.
+        fragment: String,
+        /// What went wrong in it.
+        error: Box<Error>,
+    },
     /// The operation was cancelled by the caller.
     Canceled,
     /// The operation's deadline passed.
@@ -331,6 +341,7 @@ impl fmt::Display for Error {
             Error::Io(err) => write!(f, "{err}"),
             Error::Eof => f.write_str("EOF"),
             Error::UnexpectedEof => f.write_str("unexpected EOF"),
+            Error::Fragment { fragment, error } => write!(f, "fragment {fragment}: {error}"),
             Error::Canceled => f.write_str("context canceled"),
             Error::DeadlineExceeded => f.write_str("context deadline exceeded"),
             Error::NamedJournalDoesNotExist { journal } => {
@@ -355,6 +366,7 @@ impl std::error::Error for Error {
         match self {
             Error::Grpc(status) => Some(status),
             Error::Io(err) => Some(err.as_ref()),
+            Error::Fragment { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }
@@ -408,7 +420,9 @@ impl From<Error> for std::io::Error {
             Error::Canceled => ErrorKind::Interrupted,
             Error::DeadlineExceeded => ErrorKind::TimedOut,
             Error::Validation(_) | Error::InvalidArgument(_) => ErrorKind::InvalidInput,
-            Error::Codec(_) | Error::DidNotReadExpectedEof => ErrorKind::InvalidData,
+            Error::Codec(_) | Error::DidNotReadExpectedEof | Error::Fragment { .. } => {
+                ErrorKind::InvalidData
+            }
             _ => ErrorKind::Other,
         };
         std::io::Error::new(kind, err)
