@@ -7,3 +7,4 @@ mod corrupt_fragments;
 mod endpoints;
 mod reader_fixes;
 mod silent_broker;
+mod spill_dir;

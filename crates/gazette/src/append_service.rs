@@ -31,7 +31,9 @@ use super::backoff::backoff;
 use super::client::Client;
 use super::error::{Error, Result};
 use super::op_future::{dependency_failed, finished_operation, OpFutures};
-use super::spill_buffer::{SpillBuffer, SpillFactory, SpillFile, SpillPool, DEFAULT_BUFFER_SIZE};
+use super::spill_buffer::{
+    spill_files_in, SpillBuffer, SpillFactory, SpillFile, SpillPool, DEFAULT_BUFFER_SIZE,
+};
 use super::stats::Stats;
 use crate::protocol::{AppendRequest, AppendResponse, Validate};
 
@@ -57,8 +59,13 @@ pub struct AppendServiceConfig {
     /// when the service is created.
     pub runtime: Option<Handle>,
     /// Makes the storage behind new spill buffers. `None`: unlinked
-    /// temporary files in the system's temporary directory.
+    /// temporary files in `spill_dir`.
     pub spill_factory: Option<SpillFactory>,
+    /// Directory of the (unlinked) spill files when there is no
+    /// `spill_factory`. `None`: the system's temporary directory. When it
+    /// can't take a file (missing, not a directory, full), the appends that
+    /// need one fail with the I/O error; nothing committed is affected.
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for AppendServiceConfig {
@@ -69,6 +76,7 @@ impl std::fmt::Debug for AppendServiceConfig {
             .field("max_idle_buffers", &self.max_idle_buffers)
             .field("runtime", &self.runtime.is_some())
             .field("spill_factory", &self.spill_factory.is_some())
+            .field("spill_dir", &self.spill_dir)
             .finish()
     }
 }
@@ -81,6 +89,7 @@ impl Default for AppendServiceConfig {
             max_idle_buffers: DEFAULT_MAX_IDLE_BUFFERS,
             runtime: None,
             spill_factory: None,
+            spill_dir: None,
         }
     }
 }
@@ -344,13 +353,18 @@ impl AppendService {
         let service = Service {
             id: IDS.fetch_add(1, Ordering::Relaxed),
             client,
-            pool: match &config.spill_factory {
-                Some(factory) => SpillPool::with_factory(
+            pool: match (&config.spill_factory, &config.spill_dir) {
+                (Some(factory), _) => SpillPool::with_factory(
                     config.buffer_size,
                     config.max_idle_buffers,
                     factory.clone(),
                 ),
-                None => SpillPool::new(config.buffer_size, config.max_idle_buffers),
+                (None, Some(dir)) => SpillPool::with_factory(
+                    config.buffer_size,
+                    config.max_idle_buffers,
+                    spill_files_in(dir.clone()),
+                ),
+                (None, None) => SpillPool::new(config.buffer_size, config.max_idle_buffers),
             },
             config,
             runtime,
