@@ -642,6 +642,19 @@ gazette_status gazette_append_service_options_set_size_cutoff(struct gazette_app
                                                               uint64_t bytes,
                                                               struct gazette_error **err);
 
+// Sets the directory of the batches' spill files (unlinked temporary
+// files; `(path, len)` is UTF-8, copied; empty: the system's temporary
+// directory, the default). Nothing is checked until a batch needs a file:
+// if the directory can't take one (missing, not a directory, full), the
+// appends needing it fail with FRAGMENT_IO, the message naming the
+// directory, and later appends try again.
+//
+// Errors: NULL_POINTER, INVALID_UTF8.
+gazette_status gazette_append_service_options_set_spill_dir(struct gazette_append_service_options *opts,
+                                                            const char *path,
+                                                            size_t len,
+                                                            struct gazette_error **err);
+
 // Writes to `*out` a new set (free with `gazette_op_futures_free`) holding
 // every pending append of journals other than `journal` (all journals if
 // `journal_len` is 0), plus a failed operation for each such journal whose

@@ -89,6 +89,30 @@ pub extern "C" fn gazette_append_service_options_set_buffer_size(
     })
 }
 
+/// Sets the directory of the batches' spill files (unlinked temporary
+/// files; `(path, len)` is UTF-8, copied; empty: the system's temporary
+/// directory, the default). Nothing is checked until a batch needs a file:
+/// if the directory can't take one (missing, not a directory, full), the
+/// appends needing it fail with FRAGMENT_IO, the message naming the
+/// directory, and later appends try again.
+///
+/// Errors: NULL_POINTER, INVALID_UTF8.
+#[no_mangle]
+pub extern "C" fn gazette_append_service_options_set_spill_dir(
+    opts: *mut gazette_append_service_options,
+    path: *const c_char,
+    len: usize,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let opts = unsafe { handle_mut(opts, "opts") }?;
+        let path = unsafe { str_in(path, len, "path") }?;
+        opts.config.spill_dir = (!path.is_empty()).then(|| std::path::PathBuf::from(path));
+        Ok(gazette_status::Ok)
+    })
+}
+
 /// An append service. Thread-safe: any function from any thread,
 /// concurrently. Create with `gazette_append_service_new`, free with
 /// `gazette_append_service_free`.

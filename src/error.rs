@@ -122,6 +122,12 @@ impl From<gazette::Error> for FfiError {
             E::DeadlineExceeded => gazette_status::TimedOut,
             E::InvalidArgument(_) => gazette_status::InvalidArgument,
             E::NamedJournalDoesNotExist { .. } => gazette_status::JournalDoesNotExist,
+            // The inner error's status, with the text naming the fragment.
+            E::Fragment { error, .. } => {
+                let mut e = FfiError::from((**error).clone());
+                e.message = message;
+                return e;
+            }
             other => match other.status() {
                 Some(st) => gazette_status::from_broker_status(st as i32),
                 None => gazette_status::Internal,

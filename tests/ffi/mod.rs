@@ -3,5 +3,8 @@
 
 mod bearer_token;
 mod client;
+mod corrupt_fragments;
 mod endpoints;
 mod reader_fixes;
+mod silent_broker;
+mod spill_dir;

@@ -279,6 +279,11 @@ pub fn format_selector(selector: &LabelSelector) -> String {
             parts.push(match (group, exclude) {
                 ([one], false) if one.value.is_empty() => name,
                 ([one], true) if one.value.is_empty() => format!("!{name}"),
+                // `name==v` when v starts with `=`: `name=` + `=v` would
+                // read back as `==` and `v` (Go's String() has that flaw).
+                ([one], false) if one.value.starts_with('=') => {
+                    format!("{name}=={}", one.value)
+                }
                 ([one], false) => format!("{name}={}", one.value),
                 ([one], true) => format!("{name}!={}", one.value),
                 (many, _) => {
@@ -402,14 +407,19 @@ fn label(name: &str, value: &str, prefix: bool) -> Label {
 
 /// Tries each expression form in Go's order; returns it and the cursor after it.
 fn parse_expr<'a>(start: Cursor<'a>) -> Option<(Expr<'a>, Cursor<'a>)> {
-    // name ?=?= value ?(,|$)
+    // name ?=?= value ?(,|$). Like the regular expression's backtracking,
+    // `==` falls back to `=` when no value follows it: `a==` is a = "="
+    // (the text a selector with that value formats to; found by fuzzing).
     let mut c = start;
     if let Some((n, p)) = c.name() {
         c.opt_space();
-        if c.lit("==") || c.lit("=") {
-            if let Some(v) = c.value() {
-                if c.comma_or_end() {
-                    return Some((Expr::Include(vec![label(n, v, p)]), c));
+        for op in ["==", "="] {
+            let mut c = c;
+            if c.lit(op) {
+                if let Some(v) = c.value() {
+                    if c.comma_or_end() {
+                        return Some((Expr::Include(vec![label(n, v, p)]), c));
+                    }
                 }
             }
         }

@@ -89,6 +89,16 @@ pub enum Error {
     Eof,
     /// Input ended before the expected end (a fragment shorter than declared).
     UnexpectedEof,
+    /// A fragment read directly from its store failed: `error` (a
+    /// [`Error::Codec`], [`Error::UnexpectedEof`], [`Error::DidNotReadExpectedEof`]
+    /// or [`Error::Io`]) in the fragment `fragment` names (journal, span, URL),
+    /// so a corrupt, truncated or missing file can be found.
+    Fragment {
+        /// The fragment: `<journal> <begin>-<end> (<url>)`.
+        fragment: String,
+        /// What went wrong in it.
+        error: Box<Error>,
+    },
     /// The operation was cancelled by the caller.
     Canceled,
     /// The operation's deadline passed.
@@ -216,9 +226,42 @@ impl Error {
         }
     }
 
-    /// True if this is a gRPC `Unavailable` error (a transport failure).
+    /// True if this is a gRPC `Unavailable` error (a transport failure), or
+    /// a connection the broker dropped under the RPC (see
+    /// [`Error::is_dropped_connection`]).
     pub fn is_unavailable(&self) -> bool {
-        self.grpc_code() == Some(tonic::Code::Unavailable)
+        self.grpc_code() == Some(tonic::Code::Unavailable) || self.is_dropped_connection()
+    }
+
+    /// True if the HTTP/2 connection went away under the RPC: the broker
+    /// sent GOAWAY (a graceful stop, as when it restarts), reset the stream
+    /// as refused, the socket failed, or the request was never sent because
+    /// the connection was closing. tonic reports the GOAWAY case as
+    /// `Internal` ("h2 protocol error"), but like grpc-go's "transport is
+    /// closing" it is a transport failure worth retrying, not a broker's
+    /// answer: the broker never sends it as a gRPC status.
+    pub fn is_dropped_connection(&self) -> bool {
+        let Error::Grpc(status) = self else {
+            return false;
+        };
+        let mut source = std::error::Error::source(status);
+        while let Some(err) = source {
+            if let Some(hyper) = err.downcast_ref::<hyper::Error>() {
+                // A request the closing connection never sent ("connection
+                // was not ready", reported as Cancelled), or a connection
+                // closed mid-message.
+                if hyper.is_canceled() || hyper.is_closed() || hyper.is_incomplete_message() {
+                    return true;
+                }
+            }
+            if let Some(h2) = err.downcast_ref::<h2::Error>() {
+                return h2.is_go_away()
+                    || h2.is_io()
+                    || h2.reason() == Some(h2::Reason::REFUSED_STREAM);
+            }
+            source = err.source();
+        }
+        false
     }
 
     /// True if the connection itself failed (dialing, a reset, a dropped
@@ -228,8 +271,9 @@ impl Error {
     pub fn is_transport_failure(&self) -> bool {
         match self {
             Error::Grpc(status) => {
-                status.code() == tonic::Code::Unavailable
-                    && std::error::Error::source(status).is_some()
+                (status.code() == tonic::Code::Unavailable
+                    && std::error::Error::source(status).is_some())
+                    || self.is_dropped_connection()
             }
             _ => false,
         }
@@ -297,6 +341,7 @@ impl fmt::Display for Error {
             Error::Io(err) => write!(f, "{err}"),
             Error::Eof => f.write_str("EOF"),
             Error::UnexpectedEof => f.write_str("unexpected EOF"),
+            Error::Fragment { fragment, error } => write!(f, "fragment {fragment}: {error}"),
             Error::Canceled => f.write_str("context canceled"),
             Error::DeadlineExceeded => f.write_str("context deadline exceeded"),
             Error::NamedJournalDoesNotExist { journal } => {
@@ -321,6 +366,7 @@ impl std::error::Error for Error {
         match self {
             Error::Grpc(status) => Some(status),
             Error::Io(err) => Some(err.as_ref()),
+            Error::Fragment { error, .. } => Some(error.as_ref()),
             _ => None,
         }
     }
@@ -374,7 +420,9 @@ impl From<Error> for std::io::Error {
             Error::Canceled => ErrorKind::Interrupted,
             Error::DeadlineExceeded => ErrorKind::TimedOut,
             Error::Validation(_) | Error::InvalidArgument(_) => ErrorKind::InvalidInput,
-            Error::Codec(_) | Error::DidNotReadExpectedEof => ErrorKind::InvalidData,
+            Error::Codec(_) | Error::DidNotReadExpectedEof | Error::Fragment { .. } => {
+                ErrorKind::InvalidData
+            }
             _ => ErrorKind::Other,
         };
         std::io::Error::new(kind, err)

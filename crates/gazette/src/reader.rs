@@ -37,7 +37,7 @@ use super::fragment_reader::{open_fragment_url, FragmentReader, FragmentTranspor
 use super::router::Dispatch;
 use super::stats::Stats;
 use crate::protocol::validate::Validate;
-use crate::protocol::{ReadRequest, ReadResponse, Status};
+use crate::protocol::{Fragment, ReadRequest, ReadResponse, Status};
 
 /// What one read call produced; see the [module docs](self).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -324,9 +324,10 @@ impl Reader {
                     }
                     max = max.min(remain as usize);
                 }
-                return match self.ctx.run(direct.next_chunk(max)).await? {
-                    Some(chunk) => Ok(ReadStep::Data(chunk)),
-                    None => Ok(ReadStep::Eof),
+                return match self.ctx.run(direct.next_chunk(max)).await {
+                    Ok(Some(chunk)) => Ok(ReadStep::Data(chunk)),
+                    Ok(None) => Ok(ReadStep::Eof),
+                    Err(err) => Err(in_fragment(err, direct.fragment(), &self.response)),
                 };
             }
 
@@ -456,11 +457,12 @@ impl Reader {
                 .ctx
                 .run(open_fragment_url(
                     &self.transport,
-                    fragment,
+                    fragment.clone(),
                     self.request.offset,
                     &url,
                 ))
-                .await?;
+                .await
+                .map_err(|err| in_fragment(err, &fragment, last))?;
             let (journal, begin, end, codec) = {
                 let f = last.fragment.as_ref();
                 (
@@ -529,4 +531,22 @@ pub fn noop_waker() -> std::task::Waker {
         fn wake(self: std::sync::Arc<Self>) {}
     }
     std::task::Waker::from(std::sync::Arc::new(Noop))
+}
+
+/// Names the fragment in an error of reading it directly (a corrupt,
+/// truncated or over-long file), so the caller can tell which file is bad.
+/// Other errors (cancellation, a deadline) pass unchanged.
+fn in_fragment(err: Error, fragment: &Fragment, response: &ReadResponse) -> Error {
+    match err {
+        Error::Codec(_) | Error::UnexpectedEof | Error::DidNotReadExpectedEof | Error::Io(_) => {
+            Error::Fragment {
+                fragment: format!(
+                    "{} {}-{} ({})",
+                    fragment.journal, fragment.begin, fragment.end, response.fragment_url
+                ),
+                error: Box::new(err),
+            }
+        }
+        other => other,
+    }
 }

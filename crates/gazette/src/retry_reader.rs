@@ -14,6 +14,9 @@
 //! * [`Error::JournalNotFound`] when the request carries a header, or after
 //!   more than three retries; [`Error::Suspended`]; an invalid request
 //!   ([`Error::InvalidArgument`]);
+//! * [`Error::Fragment`] (a directly read fragment that is corrupt,
+//!   truncated or too long) once it failed again on three retries; the
+//!   reader stays at the fragment's offset;
 //! * [`ReadStep::Eof`] once `end_offset` is reached.
 //!
 //! Everything else is retried: a clean end of a stream or of a directly read
@@ -28,6 +31,11 @@
 
 use std::io::SeekFrom;
 use std::sync::{Arc, Mutex};
+
+/// Retries of a directly read fragment that keeps failing before its
+/// [`Error::Fragment`] is returned (transient transfer failures recover
+/// sooner).
+const FRAGMENT_TRIES: i32 = 3;
 
 use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::sync::CancellationToken;
@@ -125,6 +133,10 @@ pub struct RetryReader {
     transport: FragmentTransport,
     reader: Reader,
     cancel: CancelHandle,
+    /// Consecutive failures of directly read fragments with no byte
+    /// delivered since (calls return metadata frames between them, so a
+    /// per-call count would never reach [`FRAGMENT_TRIES`]).
+    fragment_failures: i32,
 }
 
 impl std::fmt::Debug for RetryReader {
@@ -155,6 +167,7 @@ impl RetryReader {
             transport,
             reader,
             cancel,
+            fragment_failures: 0,
         }
     }
 
@@ -214,7 +227,12 @@ impl RetryReader {
         loop {
             let err = match self.reader.next_chunk(max).await {
                 Ok(ReadStep::Eof) => Error::Eof,
-                Ok(step) => return Ok(step),
+                Ok(step) => {
+                    if matches!(step, ReadStep::Data(_)) {
+                        self.fragment_failures = 0;
+                    }
+                    return Ok(step);
+                }
                 Err(err) => err,
             };
             let request = self.reader.request();
@@ -238,6 +256,16 @@ impl RetryReader {
                     return Err(err)
                 }
                 Error::Suspended | Error::InvalidArgument(_) => return Err(err),
+                // A fragment file that fails to decode (or has the wrong
+                // length) again and again is corrupt, not a flaky transfer:
+                // say which, rather than loop on it.
+                Error::Fragment { .. } => {
+                    self.fragment_failures += 1;
+                    if self.fragment_failures > FRAGMENT_TRIES {
+                        self.fragment_failures = 0;
+                        return Err(err);
+                    }
+                }
                 // The stream (or a direct fragment) ended without error: go
                 // on at once.
                 Error::Eof => attempt = -1,

@@ -202,6 +202,21 @@ pub struct SpillPool {
 /// directory). The default is an unlinked [`tempfile::tempfile`].
 pub type SpillFactory = Arc<dyn Fn() -> io::Result<Arc<dyn SpillFile>> + Send + Sync>;
 
+/// A factory of unlinked temporary files in `dir` (the AppendService's
+/// `spill_dir`). An error names the directory, so a caller can tell which
+/// one is missing or full.
+pub fn spill_files_in(dir: std::path::PathBuf) -> SpillFactory {
+    Arc::new(move || {
+        let file = tempfile::tempfile_in(&dir).map_err(|err| {
+            io::Error::new(
+                err.kind(),
+                format!("creating a spill file in {}: {err}", dir.display()),
+            )
+        })?;
+        Ok(Arc::new(file) as Arc<dyn SpillFile>)
+    })
+}
+
 impl std::fmt::Debug for SpillPool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SpillPool")

@@ -26,8 +26,13 @@ pub struct AppendServiceConfig {
     /// when the service is created.
     pub runtime: Option<Handle>,
     /// Makes the storage behind new spill buffers. `None`: unlinked
-    /// temporary files in the system's temporary directory.
+    /// temporary files in `spill_dir`.
     pub spill_factory: Option<SpillFactory>,
+    /// Directory of the (unlinked) spill files when there is no
+    /// `spill_factory`. `None`: the system's temporary directory. When it
+    /// can't take a file (missing, not a directory, full), the appends that
+    /// need one fail with the I/O error; nothing committed is affected.
+    pub spill_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for AppendServiceConfig {
@@ -38,6 +43,7 @@ impl std::fmt::Debug for AppendServiceConfig {
             .field("max_idle_buffers", &self.max_idle_buffers)
             .field("runtime", &self.runtime.is_some())
             .field("spill_factory", &self.spill_factory.is_some())
+            .field("spill_dir", &self.spill_dir)
             .finish()
     }
 }
@@ -50,6 +56,7 @@ impl Default for AppendServiceConfig {
             max_idle_buffers: DEFAULT_MAX_IDLE_BUFFERS,
             runtime: None,
             spill_factory: None,
+            spill_dir: None,
         }
     }
 }

@@ -18,7 +18,7 @@ use crate::append_future::AppendFuture;
 use crate::async_append::AsyncAppend;
 use crate::client::Client;
 use crate::error::Error;
-use crate::spill_buffer::SpillPool;
+use crate::spill_buffer::{spill_files_in, SpillPool};
 
 pub(crate) struct Service {
     /// Stamped on batch futures, to recognise this service's own.
@@ -49,13 +49,18 @@ impl Service {
         Service {
             id: IDS.fetch_add(1, Ordering::Relaxed),
             client,
-            pool: match &config.spill_factory {
-                Some(factory) => SpillPool::with_factory(
+            pool: match (&config.spill_factory, &config.spill_dir) {
+                (Some(factory), _) => SpillPool::with_factory(
                     config.buffer_size,
                     config.max_idle_buffers,
                     factory.clone(),
                 ),
-                None => SpillPool::new(config.buffer_size, config.max_idle_buffers),
+                (None, Some(dir)) => SpillPool::with_factory(
+                    config.buffer_size,
+                    config.max_idle_buffers,
+                    spill_files_in(dir.clone()),
+                ),
+                (None, None) => SpillPool::new(config.buffer_size, config.max_idle_buffers),
             },
             config,
             runtime,
