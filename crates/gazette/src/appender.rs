@@ -221,7 +221,13 @@ impl Appender {
             .journal_client_for(&self.request.journal, true)?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut grpc = dispatch.client.clone();
-        let request = self.client.request(ReceiverStream::new(rx));
+        let request = self
+            .client
+            .request(
+                ReceiverStream::new(rx),
+                crate::auth::claims::append(&self.request.journal),
+            )
+            .await?;
         let handle = tokio::spawn(async move { grpc.append(request).await });
         Stats::add(&self.client.stats().append_rpcs, 1);
         self.call = Some(Call {

@@ -365,10 +365,12 @@ impl Reader {
         Stats::add(&self.client.stats().read_rpcs, 1);
 
         let mut grpc = dispatch.client.clone();
+        let claims = crate::auth::claims::read(&self.request.journal);
         let request = self.request.clone();
+        let client = self.client.clone();
         let started = self
             .ctx
-            .run(async move { Ok(grpc.read(request).await?) })
+            .run(async move { Ok(grpc.read(client.request(request, claims).await?).await?) })
             .await;
         match started {
             Ok(response) => {
