@@ -52,6 +52,7 @@ pub mod read_options;
 pub mod reader;
 pub mod retry_reader;
 pub mod runtime;
+pub mod security;
 pub mod stats;
 pub mod status;
 pub mod store_health;

@@ -5,3 +5,4 @@ mod bearer_token;
 mod client;
 mod endpoints;
 mod reader_fixes;
+mod security;

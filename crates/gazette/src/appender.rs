@@ -324,7 +324,7 @@ impl Appender {
                 Ok(())
             }
             Err(status) => {
-                let err = Error::Grpc(status.clone());
+                let err = self.client.refine(Error::from(status.clone()));
                 self.client
                     .report_error(Some(&self.request.journal), &call.dispatch, &err);
                 Err(err)

@@ -100,7 +100,7 @@ impl Client {
         crate::tls::check_server_name(&config.tls)?;
         // A bad PEM is reported now rather than at the first RPC.
         let tls = if config.tls.is_customized() {
-            LazyTls::built(Arc::new(crate::tls::client_config(&config.tls)?))
+            LazyTls::built(&config.tls)?
         } else {
             LazyTls::default()
         };
@@ -203,6 +203,32 @@ impl Client {
     /// the application's authorization changed).
     pub fn forget_tokens(&self) {
         self.inner.auth.forget();
+    }
+
+    /// `err`, recognised as a refused client certificate if it is a broken
+    /// connection after a broker asked for a certificate this client lacks
+    /// (TLS 1.3 brokers refuse after the handshake; the alert may be lost).
+    pub(crate) fn refine(&self, err: Error) -> Error {
+        let broken = match &err {
+            Error::Grpc(status) => {
+                matches!(
+                    status.code(),
+                    tonic::Code::Cancelled | tonic::Code::Unknown | tonic::Code::Unavailable
+                ) && std::error::Error::source(status).is_some()
+            }
+            _ => false,
+        };
+        if broken && self.inner.tls.client_cert_requested(&self.inner.config.tls) {
+            return Error::Security {
+                kind: crate::error::SecurityFailure::ClientCertificateRequired,
+                message: format!(
+                    "TLS: the broker asked for a client certificate and none is configured: \
+                     set one with its key (gazette_config_set_tls_client_cert, \
+                     TlsConfig::client_cert_pem) ({err})"
+                ),
+            };
+        }
+        err
     }
 
     /// The rustls configuration this client uses for TLS.

@@ -378,6 +378,7 @@ impl Reader {
                 Ok(())
             }
             Err(err) => {
+                let err = self.client.refine(err);
                 self.client
                     .report_error(Some(&self.request.journal), &dispatch, &err);
                 Err(err)
@@ -396,6 +397,7 @@ impl Reader {
             Ok(Some(frame)) => frame,
             Ok(None) => return self.stream_ended(max).await,
             Err(err) => {
+                let err = self.client.refine(err);
                 self.client
                     .report_error(Some(&self.request.journal), dispatch, &err);
                 return Err(err);

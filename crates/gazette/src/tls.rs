@@ -6,6 +6,7 @@
 //! OpenSSL. Without a CA bundle the operating system's trust store is used,
 //! as Go's `crypto/tls` does.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use hyper_rustls::{FixedServerNameResolver, HttpsConnector};
@@ -120,9 +121,39 @@ fn parse_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
+/// Notes that a server asked for a client certificate when there was none:
+/// with TLS 1.3 the broker's refusal comes after the handshake and may be
+/// lost as a closed connection, so this is how that failure is recognised.
+#[derive(Debug)]
+struct NoClientCert(Arc<AtomicBool>);
+
+impl rustls::client::ResolvesClientCert for NoClientCert {
+    fn resolve(
+        &self,
+        _: &[&[u8]],
+        _: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        self.0.store(true, Ordering::Relaxed);
+        None
+    }
+
+    fn has_certs(&self) -> bool {
+        false
+    }
+}
+
 /// Builds the rustls client configuration of `config` (ALPN unset; the
 /// connectors set it).
 pub fn client_config(config: &TlsConfig) -> Result<rustls::ClientConfig> {
+    client_config_noting(config, &Arc::new(AtomicBool::new(false)))
+}
+
+/// [`client_config`], setting `asked` when a server asks for a client
+/// certificate that `config` doesn't have.
+fn client_config_noting(
+    config: &TlsConfig,
+    asked: &Arc<AtomicBool>,
+) -> Result<rustls::ClientConfig> {
     let roots = match &config.ca_pem {
         Some(pem) => {
             let mut roots = RootCertStore::empty();
@@ -140,7 +171,7 @@ pub fn client_config(config: &TlsConfig) -> Result<rustls::ClientConfig> {
         .map_err(|e| invalid(format!("TLS: {e}")))?
         .with_root_certificates(roots);
     let tls = match (&config.client_cert_pem, &config.client_key_pem) {
-        (None, None) => builder.with_no_client_auth(),
+        (None, None) => builder.with_client_cert_resolver(Arc::new(NoClientCert(asked.clone()))),
         (Some(cert), Some(key)) => {
             let chain = parse_certs(cert, "TLS client certificate")?;
             // The key's parse error is not shown: it could quote key bytes.
@@ -167,7 +198,7 @@ pub fn client_config(config: &TlsConfig) -> Result<rustls::ClientConfig> {
 }
 
 /// Checks `config.server_name` as a TLS server name.
-pub(crate) fn check_server_name(config: &TlsConfig) -> Result<()> {
+pub fn check_server_name(config: &TlsConfig) -> Result<()> {
     if let Some(name) = &config.server_name {
         ServerName::try_from(name.clone()).map_err(|_| {
             invalid(format!(
@@ -215,12 +246,20 @@ pub(crate) fn fragment_connector(
 
 /// The TLS configuration of a client with default [`TlsConfig`], shared by
 /// every such client and by transports made without one.
+/// Set when a server asked a client of the default configuration for a
+/// certificate.
+static DEFAULT_ASKED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+
+fn default_asked() -> &'static Arc<AtomicBool> {
+    DEFAULT_ASKED.get_or_init(|| Arc::new(AtomicBool::new(false)))
+}
+
 pub(crate) fn default_client_config() -> Result<Arc<rustls::ClientConfig>> {
     static DEFAULT: OnceLock<std::result::Result<Arc<rustls::ClientConfig>, String>> =
         OnceLock::new();
     DEFAULT
         .get_or_init(|| {
-            client_config(&TlsConfig::default())
+            client_config_noting(&TlsConfig::default(), default_asked())
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
         })
@@ -233,14 +272,26 @@ pub(crate) fn default_client_config() -> Result<Arc<rustls::ClientConfig>> {
 #[derive(Default)]
 pub(crate) struct LazyTls {
     cell: OnceLock<std::result::Result<Arc<rustls::ClientConfig>, String>>,
+    asked: Arc<AtomicBool>,
 }
 
 impl LazyTls {
     /// A configuration built now (to report a bad PEM at client creation).
-    pub fn built(config: Arc<rustls::ClientConfig>) -> Self {
+    pub fn built(config: &TlsConfig) -> Result<Self> {
         let lazy = LazyTls::default();
-        let _ = lazy.cell.set(Ok(config));
-        lazy
+        let built = client_config_noting(config, &lazy.asked)?;
+        let _ = lazy.cell.set(Ok(Arc::new(built)));
+        Ok(lazy)
+    }
+
+    /// True once a server asked for a client certificate this client lacks.
+    pub fn client_cert_requested(&self, config: &TlsConfig) -> bool {
+        let asked = if config.is_customized() {
+            &self.asked
+        } else {
+            default_asked()
+        };
+        asked.load(Ordering::Relaxed)
     }
 
     pub fn get(&self, config: &TlsConfig) -> Result<Arc<rustls::ClientConfig>> {
@@ -249,7 +300,7 @@ impl LazyTls {
         }
         self.cell
             .get_or_init(|| {
-                client_config(config)
+                client_config_noting(config, &self.asked)
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })
