@@ -110,6 +110,11 @@ static void test_security(const char *bin) {
     int status = -1;
     gazette_error *err = NULL;
     memset(&b, 0, sizeof b);
+    /* Known issue (see README): a TLS connection the broker closes (refused
+     * client certificate) can raise SIGPIPE in the host process, since TLS
+     * records are written with writev, which lacks MSG_NOSIGNAL. Until the
+     * library guards its sockets, programs using TLS ignore SIGPIPE. */
+    signal(SIGPIPE, SIG_IGN);
     if (!mkdtemp(dir)) {
         CHECK(0);
         return;
