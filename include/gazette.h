@@ -252,6 +252,28 @@ enum gazette_status
     GAZETTE_STATUS_CODEC = 502,
     // A fragment URL has a scheme this library cannot open.
     GAZETTE_STATUS_UNSUPPORTED_URL = 503,
+    // TLS: the server's certificate is not signed by a trusted CA (set the CA bundle).
+    GAZETTE_STATUS_TLS_UNTRUSTED_CERTIFICATE = 600,
+    // TLS: the server's certificate is expired or not yet valid.
+    GAZETTE_STATUS_TLS_CERTIFICATE_EXPIRED = 601,
+    // TLS: the server's certificate does not name the host dialed (or the configured server name).
+    GAZETTE_STATUS_TLS_WRONG_HOST = 602,
+    // TLS: the broker requires a client certificate and none was configured.
+    GAZETTE_STATUS_TLS_CLIENT_CERTIFICATE_REQUIRED = 603,
+    // TLS: the broker refused the client certificate.
+    GAZETTE_STATUS_TLS_CLIENT_CERTIFICATE_REJECTED = 604,
+    // TLS: another handshake failure.
+    GAZETTE_STATUS_TLS_HANDSHAKE = 605,
+    // Authorization: the broker requires a token and the RPC had none.
+    GAZETTE_STATUS_AUTH_TOKEN_MISSING = 610,
+    // Authorization: the token had expired (retried with a new one where the library retries).
+    GAZETTE_STATUS_AUTH_TOKEN_EXPIRED = 611,
+    // Authorization: the token does not verify (wrong key, malformed).
+    GAZETTE_STATUS_AUTH_TOKEN_INVALID = 612,
+    // Authorization: the token lacks the capability the RPC needs.
+    GAZETTE_STATUS_AUTH_CAPABILITY_MISSING = 613,
+    // Authorization: the application's token provider failed.
+    GAZETTE_STATUS_AUTH_TOKEN_PROVIDER = 614,
     // An unexpected internal error.
     GAZETTE_STATUS_INTERNAL = 900,
     // A panic was caught at the C boundary. Please report it.
@@ -414,6 +436,9 @@ typedef struct gazette_retry_reader gazette_retry_reader;
 // `gazette_selector_free`.
 typedef struct gazette_selector gazette_selector;
 
+// Where a token provider puts its token; valid only during the callback.
+typedef struct gazette_token gazette_token;
+
 // A listing kept current by a watch. Thread-safe: any function from any
 // thread. Free with `gazette_watched_list_free`, which stops the watch.
 typedef struct gazette_watched_list gazette_watched_list;
@@ -424,6 +449,26 @@ typedef struct gazette_watched_list gazette_watched_list;
 typedef void (*gazette_append_callback)(void *userdata,
                                         struct gazette_append_future *future,
                                         gazette_status status);
+
+// A token provider: returns a token for an RPC needing `capability` (a
+// mask of Gazette's LIST = 1<<1, APPLY = 1<<2, READ = 1<<3, APPEND = 1<<4,
+// REPLICATE = 1<<5) over the journals of the label selector `selector`
+// (`selector_len` bytes, not NUL-terminated, in Gazette's text form such as
+// `name=a/journal`; empty means all), wanted for about `lifetime_ms`. It
+// hands the token with `gazette_token_set(out, ...)` and returns 0, or
+// returns non-zero to fail the RPC with GAZETTE_STATUS_AUTH_TOKEN_PROVIDER.
+//
+// Threads and reentrancy: called on a library thread (a blocking-pool
+// thread of the client's runtime), possibly on several at once for
+// different claims, never while the library holds a lock; it may block
+// (to fetch from an authorization service) but must not call waiting
+// functions of the same client. `userdata` is passed as given.
+typedef int32_t (*gazette_token_provider_fn)(void *userdata,
+                                             uint32_t capability,
+                                             const char *selector,
+                                             size_t selector_len,
+                                             int64_t lifetime_ms,
+                                             struct gazette_token *out);
 
 // One completion taken from a queue. A plain value: frozen layout, copied
 // out to the caller.
@@ -917,6 +962,27 @@ void gazette_config_free(struct gazette_config *cfg);
 // with `gazette_config_free`. Returns NULL only if allocation failed.
 struct gazette_config *gazette_config_new(void);
 
+// Uses Gazette's keyed authorization: `keys` (`len` bytes, copied; a
+// secret) are the cluster's `--auth-keys`, base64 keys separated by commas
+// or spaces; the client signs a short-lived token for every RPC with the
+// first (`AA==` is skipped). Empty removes them. Takes precedence over the
+// bearer token; a token provider takes precedence over both.
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (a key is not
+// base64, or there is none).
+gazette_status gazette_config_set_auth_keys(struct gazette_config *cfg,
+                                            const char *keys,
+                                            size_t len,
+                                            struct gazette_error **err);
+
+// Sets the lifetime of every token signed or asked for (`ms` > 0), instead
+// of the Go client's per-RPC lifetimes (an hour for reads and watches, a
+// minute for the rest); 0 restores those. Brokers end a stream when its
+// token expires; the library then retries with a new token.
+// Errors: NULL_POINTER, INVALID_ARGUMENT (negative).
+gazette_status gazette_config_set_auth_token_lifetime_ms(struct gazette_config *cfg,
+                                                         int64_t ms,
+                                                         struct gazette_error **err);
+
 // Sets a pre-shared bearer token (`len` bytes, copied): every RPC then
 // carries `authorization: Bearer <token>`. Empty removes it (the default).
 // Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (a byte not allowed
@@ -976,6 +1042,53 @@ gazette_status gazette_config_set_route_cache(struct gazette_config *cfg,
                                               size_t size,
                                               int64_t ttl_ms,
                                               struct gazette_error **err);
+
+// Trusts the CA certificates of the PEM file at `path` (`len` bytes,
+// copied; read now) for `https://` brokers and fragment URLs, instead of
+// the system trust store. Empty restores the system store.
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (unreadable file,
+// no certificate in it).
+gazette_status gazette_config_set_tls_ca_file(struct gazette_config *cfg,
+                                              const char *path,
+                                              size_t len,
+                                              struct gazette_error **err);
+
+// Like `gazette_config_set_tls_ca_file`, from PEM text (`len` bytes, copied).
+gazette_status gazette_config_set_tls_ca_pem(struct gazette_config *cfg,
+                                             const char *pem,
+                                             size_t len,
+                                             struct gazette_error **err);
+
+// Presents the PEM certificate chain `cert` and its PEM private key `key`
+// (both copied; the key is a secret and appears in no error, log or
+// debug output) to brokers that require client certificates (mutual
+// TLS). Both empty removes them.
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (no certificate or
+// key found, or they don't belong together).
+gazette_status gazette_config_set_tls_client_cert(struct gazette_config *cfg,
+                                                  const char *cert,
+                                                  size_t cert_len,
+                                                  const char *key,
+                                                  size_t key_len,
+                                                  struct gazette_error **err);
+
+// Verifies every broker's certificate against `name` (`len` bytes,
+// copied) instead of the host of the endpoint dialed. Empty removes it.
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (not a DNS name or
+// IP address).
+gazette_status gazette_config_set_tls_server_name(struct gazette_config *cfg,
+                                                  const char *name,
+                                                  size_t len,
+                                                  struct gazette_error **err);
+
+// Gets tokens from `cb` (see `gazette_token_provider_fn`) instead of the
+// auth keys or bearer token. NULL `cb` removes it. `userdata` (not owned)
+// must stay valid while any client made from this config lives.
+// Errors: NULL_POINTER (`cfg`).
+gazette_status gazette_config_set_token_provider(struct gazette_config *cfg,
+                                                 gazette_token_provider_fn cb,
+                                                 void *userdata,
+                                                 struct gazette_error **err);
 
 // Sets the number of worker threads of the client's runtime (1..=64; default 2).
 gazette_status gazette_config_set_worker_threads(struct gazette_config *cfg,
@@ -1662,6 +1775,19 @@ const char *gazette_status_name(int32_t status);
 //
 // Returns a static NUL-terminated string: never free it. Thread-safe.
 const char *gazette_status_str(int32_t status);
+
+// Hands the token (`len` bytes, copied) from inside a token provider
+// callback, usable for `valid_for_ms` from now (0: read from the token's
+// `exp` if it is a JWT, else the lifetime asked for). The token is cached
+// for its claims until half of that has passed, then the provider is asked
+// again: that is how tokens rotate.
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (empty, or not a
+// valid header value, or a negative `valid_for_ms`).
+gazette_status gazette_token_set(struct gazette_token *out,
+                                 const char *token,
+                                 size_t len,
+                                 int64_t valid_for_ms,
+                                 struct gazette_error **err);
 
 // The library version packed as `MAJOR << 16 | MINOR << 8 | PATCH`, the
 // same packing as the `GAZETTE_VERSION_NUMBER` macro.

@@ -128,6 +128,7 @@ impl From<gazette::Error> for FfiError {
                 e.message = message;
                 return e;
             }
+            E::Security { kind, .. } => security_status(*kind),
             other => match other.status() {
                 Some(st) => gazette_status::from_broker_status(st as i32),
                 None => gazette_status::Internal,
@@ -136,6 +137,24 @@ impl From<gazette::Error> for FfiError {
         let mut e = FfiError::new(status, message);
         e.retryable = retryable || status.is_retryable();
         e
+    }
+}
+
+/// The status of a TLS or authorization failure.
+fn security_status(kind: gazette::SecurityFailure) -> gazette_status {
+    use gazette::SecurityFailure as K;
+    match kind {
+        K::UntrustedCertificate => gazette_status::TlsUntrustedCertificate,
+        K::CertificateExpired => gazette_status::TlsCertificateExpired,
+        K::WrongHost => gazette_status::TlsWrongHost,
+        K::ClientCertificateRequired => gazette_status::TlsClientCertificateRequired,
+        K::ClientCertificateRejected => gazette_status::TlsClientCertificateRejected,
+        K::TokenMissing => gazette_status::AuthTokenMissing,
+        K::TokenExpired => gazette_status::AuthTokenExpired,
+        K::TokenInvalid => gazette_status::AuthTokenInvalid,
+        K::CapabilityMissing => gazette_status::AuthCapabilityMissing,
+        K::TokenProvider => gazette_status::AuthTokenProvider,
+        _ => gazette_status::TlsHandshake,
     }
 }
 

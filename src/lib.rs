@@ -54,6 +54,7 @@ pub mod read_ready;
 pub mod reader;
 pub mod retry_reader;
 pub mod runtime;
+pub mod security;
 pub mod stats;
 pub mod status;
 pub mod store_health;

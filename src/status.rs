@@ -13,6 +13,7 @@
 //! | 300-399 | named client errors of the Go client that are not broker statuses |
 //! | 400-499 | gRPC / transport failures: 400 + the gRPC code, plus 450 for connection failures |
 //! | 500-599 | fragment fetch, HTTP and codec failures |
+//! | 600-699 | TLS and authorization failures |
 //! | 900-999 | library defects: internal error, caught panic |
 
 use std::ffi::c_char;
@@ -151,6 +152,30 @@ pub enum gazette_status {
     /// A fragment URL has a scheme this library cannot open.
     UnsupportedUrl = 503,
 
+    // --- 600..699: TLS and authorization ---
+    /// TLS: the server's certificate is not signed by a trusted CA (set the CA bundle).
+    TlsUntrustedCertificate = 600,
+    /// TLS: the server's certificate is expired or not yet valid.
+    TlsCertificateExpired = 601,
+    /// TLS: the server's certificate does not name the host dialed (or the configured server name).
+    TlsWrongHost = 602,
+    /// TLS: the broker requires a client certificate and none was configured.
+    TlsClientCertificateRequired = 603,
+    /// TLS: the broker refused the client certificate.
+    TlsClientCertificateRejected = 604,
+    /// TLS: another handshake failure.
+    TlsHandshake = 605,
+    /// Authorization: the broker requires a token and the RPC had none.
+    AuthTokenMissing = 610,
+    /// Authorization: the token had expired (retried with a new one where the library retries).
+    AuthTokenExpired = 611,
+    /// Authorization: the token does not verify (wrong key, malformed).
+    AuthTokenInvalid = 612,
+    /// Authorization: the token lacks the capability the RPC needs.
+    AuthCapabilityMissing = 613,
+    /// Authorization: the application's token provider failed.
+    AuthTokenProvider = 614,
+
     // --- 900..999: library defects ---
     /// An unexpected internal error.
     Internal = 900,
@@ -234,6 +259,17 @@ impl gazette_status {
         Self::FragmentIo,
         Self::Codec,
         Self::UnsupportedUrl,
+        Self::TlsUntrustedCertificate,
+        Self::TlsCertificateExpired,
+        Self::TlsWrongHost,
+        Self::TlsClientCertificateRequired,
+        Self::TlsClientCertificateRejected,
+        Self::TlsHandshake,
+        Self::AuthTokenMissing,
+        Self::AuthTokenExpired,
+        Self::AuthTokenInvalid,
+        Self::AuthCapabilityMissing,
+        Self::AuthTokenProvider,
         Self::Internal,
         Self::Panic,
     ];
@@ -384,6 +420,47 @@ impl gazette_status {
             S::UnsupportedUrl => {
                 info!("UNSUPPORTED_URL", "unsupported fragment URL scheme", false)
             }
+            S::TlsUntrustedCertificate => info!(
+                "TLS_UNTRUSTED_CERTIFICATE",
+                "TLS: the server's certificate is not signed by a trusted CA", false
+            ),
+            S::TlsCertificateExpired => info!(
+                "TLS_CERTIFICATE_EXPIRED",
+                "TLS: the server's certificate is expired or not yet valid", false
+            ),
+            S::TlsWrongHost => info!(
+                "TLS_WRONG_HOST",
+                "TLS: the server's certificate does not name the host", false
+            ),
+            S::TlsClientCertificateRequired => info!(
+                "TLS_CLIENT_CERTIFICATE_REQUIRED",
+                "TLS: the broker requires a client certificate", false
+            ),
+            S::TlsClientCertificateRejected => info!(
+                "TLS_CLIENT_CERTIFICATE_REJECTED",
+                "TLS: the broker refused the client certificate", false
+            ),
+            S::TlsHandshake => info!("TLS_HANDSHAKE", "TLS: handshake failed", false),
+            S::AuthTokenMissing => info!(
+                "AUTH_TOKEN_MISSING",
+                "authorization: the broker requires a token", false
+            ),
+            S::AuthTokenExpired => info!(
+                "AUTH_TOKEN_EXPIRED",
+                "authorization: the token had expired", true
+            ),
+            S::AuthTokenInvalid => info!(
+                "AUTH_TOKEN_INVALID",
+                "authorization: the token does not verify", false
+            ),
+            S::AuthCapabilityMissing => info!(
+                "AUTH_CAPABILITY_MISSING",
+                "authorization: the token lacks the capability", false
+            ),
+            S::AuthTokenProvider => info!(
+                "AUTH_TOKEN_PROVIDER",
+                "authorization: the token provider failed", false
+            ),
             S::Internal => info!("INTERNAL", "internal error", false),
             S::Panic => info!("PANIC", "panic caught at the C boundary", false),
         }

@@ -56,10 +56,11 @@ struct broker {
     char store[256];
 };
 
-/* Starts `bin --listen 127.0.0.1:0 --brokers 1 --store DIR` and reads its one
- * JSON line, taking the first "http://..." string in it as the endpoint.
- * Returns 0 on success. */
-static int broker_start(struct broker *b, const char *bin) {
+/* Starts `bin --listen 127.0.0.1:0 --brokers 1 --store DIR [extra...]` and
+ * reads its one JSON line, taking the first "http://..." or "https://..."
+ * string in it as the endpoint. `extra` is NULL or NULL-terminated (at most
+ * 16). Returns 0 on success. */
+static int broker_start_with(struct broker *b, const char *bin, const char *const *extra) {
     int fds[2], in[2];
     char line[4096];
     size_t n = 0;
@@ -77,8 +78,13 @@ static int broker_start(struct broker *b, const char *bin) {
         close(in[1]);
         {   /* GAZETTE_TEST_DEVBROKER_VERSION picks the broker release to imitate. */
             const char *version = getenv("GAZETTE_TEST_DEVBROKER_VERSION");
-            execl(bin, bin, "--listen", "127.0.0.1:0", "--brokers", "1", "--store", b->store,
-                  "--version", version && *version ? version : "current", (char *)NULL);
+            const char *argv[32] = {bin, "--listen", "127.0.0.1:0", "--brokers", "1", "--store",
+                                    b->store, "--version",
+                                    version && *version ? version : "current"};
+            int argc = 9;
+            while (extra && *extra && argc < 30) argv[argc++] = *extra++;
+            argv[argc] = NULL;
+            execv(bin, (char *const *)argv);
         }
         _exit(127);
     }
@@ -92,7 +98,7 @@ static int broker_start(struct broker *b, const char *bin) {
     }
     line[n] = 0;
     close(fds[0]);
-    at = strstr(line, "\"http://");
+    at = strstr(line, "\"http");
     if (!at) {
         fprintf(stderr, "broker printed no endpoint: '%s'\n", line);
         kill(b->pid, SIGKILL);
@@ -106,6 +112,11 @@ static int broker_start(struct broker *b, const char *bin) {
     memcpy(b->endpoint, at, (size_t)(end - at));
     b->endpoint[end - at] = 0;
     return 0;
+}
+
+/* Starts a plain dev broker (see broker_start_with). */
+static int broker_start(struct broker *b, const char *bin) {
+    return broker_start_with(b, bin, NULL);
 }
 
 /* A TCP listener on 127.0.0.1 that never accepts or answers: calls to it

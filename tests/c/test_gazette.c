@@ -4,6 +4,7 @@
  * $GAZETTE_TEST_BROKER; without either they are skipped and say so.
  * Prints a final line "N passed, N failed, N skipped". */
 #include "harness.h"
+#include "test_security.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -1772,6 +1773,12 @@ int main(void) {
     } else if (!bin || !*bin) {
         fprintf(stderr, "SKIPPED broker tests: set GAZETTE_DEVBROKER or GAZETTE_TEST_BROKER\n");
         t_skipped += 2;
+    }
+    if (external && *external) {
+        fprintf(stderr, "SKIPPED TLS/auth tests: they need the dev broker's --tls-*/--auth-keys\n");
+        t_skipped++;
+    } else if (bin && *bin) {
+        test_security(bin);
     }
     broker_stop(&broker);
     printf("%d passed, %d failed, %d skipped\n", t_passed, t_failed, t_skipped);

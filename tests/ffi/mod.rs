@@ -6,5 +6,6 @@ mod client;
 mod corrupt_fragments;
 mod endpoints;
 mod reader_fixes;
+mod security;
 mod silent_broker;
 mod spill_dir;

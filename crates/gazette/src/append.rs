@@ -79,6 +79,8 @@ pub fn is_append_retryable(err: &Error) -> bool {
                 | Error::NoJournalPrimaryBroker
                 | Error::InsufficientJournalBrokers
         )
+        // A token that expired: the next attempt signs or fetches anew.
+        || matches!(err, Error::Security { kind, .. } if kind.is_retryable())
 }
 
 /// Appends the concatenation of `sources` to `request.journal` as one

@@ -221,7 +221,13 @@ impl Appender {
             .journal_client_for(&self.request.journal, true)?;
         let (tx, rx) = mpsc::channel(QUEUE_DEPTH);
         let mut grpc = dispatch.client.clone();
-        let request = self.client.request(ReceiverStream::new(rx));
+        let request = self
+            .client
+            .request(
+                ReceiverStream::new(rx),
+                crate::auth::claims::append(&self.request.journal),
+            )
+            .await?;
         let handle = tokio::spawn(async move { grpc.append(request).await });
         Stats::add(&self.client.stats().append_rpcs, 1);
         self.call = Some(Call {
@@ -318,7 +324,7 @@ impl Appender {
                 Ok(())
             }
             Err(status) => {
-                let err = Error::Grpc(status.clone());
+                let err = self.client.refine(Error::from(status.clone()));
                 self.client
                     .report_error(Some(&self.request.journal), &call.dispatch, &err);
                 Err(err)

@@ -35,7 +35,12 @@ pub async fn apply_journals_in_batches(
     for batch in batches {
         let dispatch = client.default_client()?;
         let mut grpc = dispatch.client.clone();
-        let request = client.request(ApplyRequest { changes: batch });
+        let request = client
+            .request(
+                ApplyRequest { changes: batch },
+                crate::auth::claims::apply(),
+            )
+            .await?;
         last = call(client, None, &dispatch, async {
             Ok(grpc.apply(request).await?.into_inner())
         })

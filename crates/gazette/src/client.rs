@@ -7,12 +7,28 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::auth::{Authorizer, Claims, Credentials};
 use super::config::ClientConfig;
 use super::error::{Error, Result};
 use super::route_cache::RouteCache;
 use super::router::{check_endpoint, Conn};
 use super::stats::Stats;
+use super::tls::LazyTls;
 use crate::protocol::Route;
+
+/// An `authorization` header value.
+pub type AuthHeader = tonic::metadata::MetadataValue<tonic::metadata::Ascii>;
+
+/// Wraps `message` in a request carrying `header`, if any.
+pub fn with_auth<T>(message: T, header: &Option<AuthHeader>) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(value) = header {
+        request
+            .metadata_mut()
+            .insert("authorization", value.clone());
+    }
+    request
+}
 
 /// A Gazette journal client. Cheap to clone; clones share connections, the
 /// route cache and counters.
@@ -36,6 +52,10 @@ pub struct Client {
 /// What clones of a client share.
 pub(crate) struct Inner {
     pub(crate) config: ClientConfig,
+    /// The rustls configuration of `https://` brokers and fragment URLs.
+    pub(crate) tls: LazyTls,
+    /// Where tokens come from, and those cached.
+    pub(crate) auth: Authorizer,
     pub(crate) routes: RouteCache,
     /// One lazily-dialed channel per broker endpoint URL.
     pub(crate) conns: Mutex<HashMap<String, Arc<Conn>>>,
@@ -77,10 +97,29 @@ impl Client {
                 ));
             }
         }
+        crate::tls::check_server_name(&config.tls)?;
+        // A bad PEM is reported now rather than at the first RPC.
+        let tls = if config.tls.is_customized() {
+            LazyTls::built(&config.tls)?
+        } else {
+            LazyTls::default()
+        };
+        let credentials = if let Some(provider) = &config.token_provider {
+            Credentials::Provider(provider.clone())
+        } else if let Some(keys) = &config.auth_keys {
+            Credentials::Keys(keys.clone())
+        } else if let Some(token) = &config.bearer_token {
+            Credentials::Bearer(token.clone())
+        } else {
+            Credentials::None
+        };
+        let auth = Authorizer::new(credentials, config.auth_token_lifetime);
         let routes = RouteCache::new(config.route_cache_size, config.route_cache_ttl);
         Ok(Client {
             inner: Arc::new(Inner {
                 config,
+                tls,
+                auth,
                 routes,
                 conns: Mutex::new(HashMap::new()),
                 default_index: AtomicUsize::new(0),
@@ -135,16 +174,66 @@ impl Client {
     }
 
     /// Wraps an RPC's message (or request stream) in a `tonic::Request`
-    /// carrying the client's credentials, if configured. Every RPC the
-    /// client makes goes through here.
-    pub fn request<T>(&self, message: T) -> tonic::Request<T> {
+    /// carrying the client's credentials for `claims` (see
+    /// [`crate::auth::claims`] for each RPC's), if configured: a static
+    /// bearer token, a token signed with the auth keys, or one from the
+    /// token provider. Every RPC the client makes goes through here.
+    pub async fn request<T>(
+        &self,
+        message: T,
+        (claims, lifetime): (Claims, std::time::Duration),
+    ) -> Result<tonic::Request<T>> {
         let mut request = tonic::Request::new(message);
-        if let Some(token) = &self.inner.config.bearer_token {
-            if let Ok(value) = format!("Bearer {token}").parse() {
-                request.metadata_mut().insert("authorization", value);
-            }
+        if let Some(value) = self.inner.auth.header(claims, lifetime).await? {
+            request.metadata_mut().insert("authorization", value);
         }
-        request
+        Ok(request)
+    }
+
+    /// The `authorization` header for an RPC of `claims` (see
+    /// [`Client::request`]), for RPCs retried with the same claims.
+    pub async fn auth_header(
+        &self,
+        (claims, lifetime): (Claims, std::time::Duration),
+    ) -> Result<Option<AuthHeader>> {
+        self.inner.auth.header(claims, lifetime).await
+    }
+
+    /// Forgets cached tokens, so the next RPCs sign or fetch new ones (after
+    /// the application's authorization changed).
+    pub fn forget_tokens(&self) {
+        self.inner.auth.forget();
+    }
+
+    /// `err`, recognised as a refused client certificate if it is a broken
+    /// connection after a broker asked for a certificate this client lacks
+    /// (TLS 1.3 brokers refuse after the handshake; the alert may be lost).
+    pub(crate) fn refine(&self, err: Error) -> Error {
+        let broken = match &err {
+            Error::Grpc(status) => {
+                matches!(
+                    status.code(),
+                    tonic::Code::Cancelled | tonic::Code::Unknown | tonic::Code::Unavailable
+                ) && std::error::Error::source(status).is_some()
+            }
+            _ => false,
+        };
+        if broken && self.inner.tls.client_cert_requested(&self.inner.config.tls) {
+            return Error::Security {
+                kind: crate::error::SecurityFailure::ClientCertificateRequired,
+                message: format!(
+                    "TLS: the broker asked for a client certificate and none is configured: \
+                     set one with its key (gazette_config_set_tls_client_cert, \
+                     TlsConfig::client_cert_pem) ({err})"
+                ),
+            };
+        }
+        err
+    }
+
+    /// The rustls configuration this client uses for TLS.
+    pub(crate) fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>> {
+        self.inner.tls.get(&self.inner.config.tls)
     }
 
     /// Runs a unary RPC future under the configured request timeout,

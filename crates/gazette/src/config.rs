@@ -1,7 +1,11 @@
 //! `ClientConfig`: where the brokers are and how to talk to them.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::auth::{AuthKeys, TokenProvider};
+use crate::tls::TlsConfig;
 
 /// Settings of a [`Client`](crate::client::Client). Build one with
 /// [`ClientConfig::new`] (or start from [`Default`], which has no endpoint)
@@ -42,6 +46,18 @@ pub struct ClientConfig {
     /// A pre-shared bearer token, sent as `authorization: Bearer <token>`
     /// with every RPC, for brokers that verify one. `None`: no header.
     pub bearer_token: Option<String>,
+    /// The cluster's pre-shared `--auth-keys`: the client signs a
+    /// short-lived JWT for every RPC with the first key (Gazette's keyed
+    /// authorization). Overrides `bearer_token`.
+    pub auth_keys: Option<AuthKeys>,
+    /// The application's source of tokens; overrides `auth_keys` and
+    /// `bearer_token`.
+    pub token_provider: Option<Arc<dyn TokenProvider>>,
+    /// Lifetime of every token asked for, instead of the Go client's per-RPC
+    /// lifetimes (an hour for reads and watches, a minute for the rest).
+    pub auth_token_lifetime: Option<Duration>,
+    /// TLS settings of `https://` brokers and fragment URLs.
+    pub tls: TlsConfig,
     /// Local directory behind `file://` fragment URLs (Go's
     /// `InstallFileTransport`). `None`: such URLs can't be opened directly.
     pub file_root: Option<PathBuf>,
@@ -65,6 +81,10 @@ impl Default for ClientConfig {
             route_cache_ttl: Duration::from_secs(60),
             connection_sweep_interval: Duration::from_secs(30),
             bearer_token: None,
+            auth_keys: None,
+            token_provider: None,
+            auth_token_lifetime: None,
+            tls: TlsConfig::default(),
             file_root: None,
         }
     }
@@ -85,6 +105,13 @@ impl std::fmt::Debug for ClientConfig {
             .field("connection_sweep_interval", &self.connection_sweep_interval)
             // A secret: only whether there is one.
             .field("bearer_token", &self.bearer_token.as_ref().map(|_| ".."))
+            .field("auth_keys", &self.auth_keys)
+            .field(
+                "token_provider",
+                &self.token_provider.as_ref().map(|_| ".."),
+            )
+            .field("auth_token_lifetime", &self.auth_token_lifetime)
+            .field("tls", &self.tls)
             .field("file_root", &self.file_root)
             .finish()
     }
@@ -130,5 +157,12 @@ mod tests {
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(shown.contains("bearer_token: Some(\"..\")"), "{shown}");
         assert!(ClientConfig::default().endpoints.is_empty());
+
+        config.auth_keys = Some(crate::auth::AuthKeys::parse("c2VjcmV0LWtleQ==").unwrap());
+        config.tls.client_key_pem = Some(b"-----BEGIN PRIVATE KEY-----\nsecretkeybytes".to_vec());
+        let shown = format!("{config:?}");
+        for secret in ["c2VjcmV0LWtleQ", "secret-key", "secretkeybytes"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 }

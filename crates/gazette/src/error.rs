@@ -13,6 +13,8 @@ use crate::protocol::Status;
 /// Result alias used throughout the client.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+pub use crate::security_errors::SecurityFailure;
+
 /// Every error the client returns.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -122,6 +124,14 @@ pub enum Error {
         /// The broker's own message.
         message: String,
     },
+    /// A TLS or authorization failure: what failed (`kind`) and a message
+    /// saying what to fix. Never carries a token, key or private key.
+    Security {
+        /// What failed.
+        kind: SecurityFailure,
+        /// What failed and how to fix it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -214,6 +224,7 @@ impl Error {
             | Error::NotJournalPrimaryBroker
             | Error::NoJournalPrimaryBroker
             | Error::InsufficientJournalBrokers => true,
+            Error::Security { kind, .. } => kind.is_retryable(),
             Error::Grpc(status) => match status.code() {
                 tonic::Code::Unavailable => true,
                 // Safe to retry: nothing committed (estuary/flow#3121).
@@ -348,6 +359,7 @@ impl fmt::Display for Error {
                 write!(f, "named journal does not exist ({journal})")
             }
             Error::DependencyFailed(err) => write!(f, "dependency failed: {err}"),
+            Error::Security { message, .. } => f.write_str(message),
             Error::Unsupported { rpc, message } => write!(
                 f,
                 "the broker does not support {rpc}: it is older than the Gazette release \
@@ -374,6 +386,9 @@ impl std::error::Error for Error {
 
 impl From<tonic::Status> for Error {
     fn from(status: tonic::Status) -> Self {
+        if let Some(security) = crate::security_errors::classify(&status) {
+            return security;
+        }
         if status.code() == tonic::Code::Unimplemented {
             // grpc-go: "unknown method <Rpc> for service protocol.Journal".
             let message = status.message().to_string();

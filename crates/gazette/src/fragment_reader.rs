@@ -16,6 +16,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use http_body_util::{BodyExt, Empty};
 use hyper::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::{connect::HttpConnector, Client as HttpClient};
 use hyper_util::rt::TokioExecutor;
 use tokio::sync::{mpsc, oneshot};
@@ -67,21 +68,30 @@ impl Read for Source {
 #[derive(Clone)]
 pub struct FragmentTransport {
     file_root: Option<PathBuf>,
-    http: HttpClient<HttpConnector, Empty<Bytes>>,
+    http: HttpClient<HttpsConnector<HttpConnector>, Empty<Bytes>>,
 }
 
 impl Default for FragmentTransport {
+    /// `http://` and `https://` (verified by the system trust store), no
+    /// `file://` root.
     fn default() -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        // The legacy client speaks HTTP/1.1 unless told otherwise, which is
-        // what Gazette moved to after HTTP/2 connections to stores misbehaved.
-        let http = HttpClient::builder(TokioExecutor::new()).build(connector);
-        FragmentTransport {
-            file_root: None,
-            http,
+        match crate::tls::default_client_config() {
+            Ok(tls) => FragmentTransport::with_tls(&tls),
+            // No system roots: `https://` fetches fail, naming why.
+            Err(_) => FragmentTransport::with_tls(&empty_roots()),
         }
     }
+}
+
+/// A configuration trusting nothing, for machines without a trust store.
+fn empty_roots() -> rustls::ClientConfig {
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("ring supports the default protocol versions")
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth()
 }
 
 impl std::fmt::Debug for FragmentTransport {
@@ -101,10 +111,26 @@ impl FragmentTransport {
         self
     }
 
-    /// A transport for `client`: `file://` URLs resolve under its
-    /// configured `file_root`, if any.
+    /// A transport whose `https://` fetches use `tls` (its roots and
+    /// client certificate); HTTP/1.1, as Gazette uses for stores.
+    pub fn with_tls(tls: &rustls::ClientConfig) -> Self {
+        // The legacy client speaks HTTP/1.1 unless told otherwise, which is
+        // what Gazette moved to after HTTP/2 connections to stores misbehaved.
+        let connector = crate::tls::fragment_connector(tls, CONNECT_TIMEOUT);
+        let http = HttpClient::builder(TokioExecutor::new()).build(connector);
+        FragmentTransport {
+            file_root: None,
+            http,
+        }
+    }
+
+    /// A transport for `client`: `https://` URLs are verified with its TLS
+    /// settings, `file://` URLs resolve under its `file_root`, if any.
     pub fn for_client(client: &super::client::Client) -> Self {
-        let transport = FragmentTransport::default();
+        let transport = match client.tls_config() {
+            Ok(tls) => FragmentTransport::with_tls(&tls),
+            Err(_) => FragmentTransport::default(),
+        };
         match &client.config().file_root {
             Some(root) => transport.with_file_root(root),
             None => transport,
@@ -135,7 +161,7 @@ pub async fn open_fragment_url(
 ) -> Result<FragmentReader> {
     let (raw, content_encoding) = if let Some(path) = url.strip_prefix("file://") {
         (open_file(transport, path, url).await?, None)
-    } else if url.starts_with("http://") {
+    } else if url.starts_with("http://") || url.starts_with("https://") {
         open_http(transport, &fragment, url).await?
     } else {
         let scheme = url.split(':').next().unwrap_or_default();
@@ -156,6 +182,11 @@ pub async fn open_fragment_url(
         }
     }
     FragmentReader::start(raw, fragment, offset, gunzip_first, codec).await
+}
+
+/// `url` without its query string.
+fn without_query(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
 }
 
 /// Error for a fetch answered with `status` (e.g. `404 Not Found`).
@@ -239,11 +270,17 @@ async fn open_http(
     let request = request
         .body(Empty::new())
         .map_err(|err| Error::Http(format!("fetching {url:?}: {err}")))?;
-    let response = transport
-        .http
-        .request(request)
-        .await
-        .map_err(|err| Error::Http(format!("fetching {url:?}: {err}")))?;
+    let response = transport.http.request(request).await.map_err(|err| {
+        // A TLS failure says what to fix; the URL's query (a signed
+        // URL's signature) is left out of it.
+        match crate::security_errors::classify_tls(&err) {
+            Some(Error::Security { kind, message }) => Error::Security {
+                kind,
+                message: format!("fetching {:?}: {message}", without_query(url)),
+            },
+            _ => Error::Http(format!("fetching {:?}: {err}", without_query(url))),
+        }
+    })?;
 
     if response.status() != hyper::StatusCode::OK {
         let status = response.status();

@@ -20,11 +20,14 @@ pub async fn list_all_fragments(
     loop {
         let dispatch = client.journal_client_for(&journal, false)?;
         let mut grpc = dispatch.client.clone();
+        let rpc = client
+            .request(
+                request.clone(),
+                crate::auth::claims::list_fragments(&journal),
+            )
+            .await?;
         let page = call(client, Some(&journal), &dispatch, async {
-            Ok(grpc
-                .list_fragments(client.request(request.clone()))
-                .await?
-                .into_inner())
+            Ok(grpc.list_fragments(rpc).await?.into_inner())
         })
         .await?;
         page.validate()?;

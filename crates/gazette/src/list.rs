@@ -28,8 +28,14 @@ pub async fn list_all_journals(client: &Client, request: ListRequest) -> Result<
         .as_ref()
         .and_then(|h| h.etcd.as_ref())
         .map(|etcd| etcd.revision);
+    let auth = client
+        .auth_header(crate::auth::claims::list(
+            request.selector.as_ref().unwrap_or(&Default::default()),
+            false,
+        ))
+        .await?;
     let (dispatch, (mut stream, first)) = call_default(client, |mut grpc| {
-        let request = client.request(request.clone());
+        let request = crate::client::with_auth(request.clone(), &auth);
         async move {
             let mut stream = grpc.list(request).await?.into_inner();
             let first = stream.message().await?;

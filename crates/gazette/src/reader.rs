@@ -366,10 +366,12 @@ impl Reader {
         Stats::add(&self.client.stats().read_rpcs, 1);
 
         let mut grpc = dispatch.client.clone();
+        let claims = crate::auth::claims::read(&self.request.journal);
         let request = self.request.clone();
+        let client = self.client.clone();
         let started = self
             .ctx
-            .run(async move { Ok(grpc.read(request).await?) })
+            .run(async move { Ok(grpc.read(client.request(request, claims).await?).await?) })
             .await;
         match started {
             Ok(response) => {
@@ -377,6 +379,7 @@ impl Reader {
                 Ok(())
             }
             Err(err) => {
+                let err = self.client.refine(err);
                 self.client
                     .report_error(Some(&self.request.journal), &dispatch, &err);
                 Err(err)
@@ -395,6 +398,7 @@ impl Reader {
             Ok(Some(frame)) => frame,
             Ok(None) => return self.stream_ended(max).await,
             Err(err) => {
+                let err = self.client.refine(err);
                 self.client
                     .report_error(Some(&self.request.journal), dispatch, &err);
                 return Err(err);

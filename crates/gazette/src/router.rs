@@ -294,8 +294,18 @@ impl Client {
         if let Some(interval) = config.keep_alive_interval {
             builder = builder.http2_keep_alive_interval(interval);
         }
+        let channel = if endpoint.starts_with("https://") {
+            // TLS through our own rustls configuration (shared with
+            // fragment fetches); tonic's own TLS is not compiled in.
+            let tls = self.tls_config()?;
+            let connector =
+                crate::tls::grpc_connector(&tls, config.tls.server_name.as_deref(), true);
+            builder.connect_with_connector_lazy(connector)
+        } else {
+            builder.connect_lazy()
+        };
         let conn = Arc::new(Conn {
-            channel: builder.connect_lazy(),
+            channel,
             connected: AtomicBool::new(false),
             failed_at: Mutex::new(None),
             used: AtomicBool::new(false),

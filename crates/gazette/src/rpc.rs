@@ -25,7 +25,8 @@ where
     Stats::add(&client.stats().other_rpcs, 1);
     let result = client
         .with_request_timeout(async { fut.await.map_err(Error::from) })
-        .await;
+        .await
+        .map_err(|err| client.refine(err));
     match &result {
         Ok(_) => client.report_success(dispatch),
         Err(err) => client.report_error(journal, dispatch, err),

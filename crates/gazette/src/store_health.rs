@@ -21,8 +21,11 @@ pub async fn fragment_store_health(
         check_delete: !check_delete_prefix.is_empty(),
         check_delete_prefix: check_delete_prefix.to_string(),
     };
+    let auth = client
+        .auth_header(crate::auth::claims::store_health())
+        .await?;
     let (_, response) = call_default(client, |mut grpc| {
-        let request = client.request(request.clone());
+        let request = crate::client::with_auth(request.clone(), &auth);
         async move { Ok(grpc.fragment_store_health(request).await?.into_inner()) }
     })
     .await?;

@@ -116,10 +116,14 @@ async fn watch_once(
     let dispatch = client.default_client()?;
     let mut grpc = dispatch.client.clone();
     Stats::add(&client.stats().other_rpcs, 1);
-    let opened = grpc
-        .list(client.request(request.clone()))
-        .await
-        .map_err(Error::from);
+    let claims = crate::auth::claims::list(
+        request.selector.as_ref().unwrap_or(&Default::default()),
+        true,
+    );
+    let opened = match client.request(request.clone(), claims).await {
+        Ok(rpc) => grpc.list(rpc).await.map_err(Error::from),
+        Err(err) => Err(err),
+    };
     let mut stream = match opened {
         Ok(response) => response.into_inner(),
         Err(err) => {

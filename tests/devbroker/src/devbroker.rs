@@ -50,6 +50,12 @@ pub struct Options {
     pub assign_delay: std::time::Duration,
     /// The Gazette release to imitate where brokers differ by version.
     pub version: Version,
+    /// Serve `https://` with this identity (and require client
+    /// certificates if it has a client CA). Proxying between brokers is
+    /// plaintext-only: use one broker with TLS or auth.
+    pub tls: Option<crate::tls::TlsServer>,
+    /// Verify tokens as a broker started with `--auth-keys`.
+    pub auth: Option<crate::auth::AuthOptions>,
 }
 
 impl Default for Options {
@@ -61,6 +67,8 @@ impl Default for Options {
             min_append_rate: 64 * 1024,
             assign_delay: std::time::Duration::from_millis(100),
             version: Version::Current,
+            tls: None,
+            auth: None,
         }
     }
 }
@@ -68,6 +76,7 @@ impl Default for Options {
 /// A running dev cluster. Dropping it stops every broker.
 pub struct DevBroker {
     cluster: Arc<Cluster>,
+    security: server::Security,
     addrs: Vec<SocketAddr>,
     running: Mutex<Vec<Option<Running>>>,
 }
@@ -89,6 +98,19 @@ impl DevBroker {
     /// Binds and starts `opts.brokers` brokers on loopback ports.
     pub async fn start(opts: Options) -> io::Result<DevBroker> {
         let n = opts.brokers.max(1);
+        let security = server::Security {
+            tls: opts.tls.as_ref().map(|t| t.server_config()).transpose()?,
+            verifier: opts
+                .auth
+                .as_ref()
+                .map(crate::auth::Verifier::new)
+                .transpose()?,
+        };
+        let scheme = if security.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let mut listeners = Vec::with_capacity(n);
         for i in 0..n {
             let mut addr = opts.listen;
@@ -112,7 +134,7 @@ impl DevBroker {
             .enumerate()
             .map(|(i, a)| BrokerInfo {
                 id: broker_id(i),
-                endpoint: format!("http://{a}"),
+                endpoint: format!("{scheme}://{a}"),
             })
             .collect();
         if let Some(dir) = &opts.store {
@@ -128,13 +150,21 @@ impl DevBroker {
         let running = listeners
             .into_iter()
             .enumerate()
-            .map(|(i, l)| Some(server::serve(cluster.clone(), i, l)))
+            .map(|(i, l)| Some(server::serve(cluster.clone(), i, l, &security)))
             .collect();
         Ok(DevBroker {
             cluster,
+            security,
             addrs,
             running: Mutex::new(running),
         })
+    }
+
+    /// A token signed with the first `--auth-keys` key for `claims_json`
+    /// (the JWT payload), for tests of claims a client wouldn't ask for.
+    /// `None` without auth.
+    pub fn sign_token(&self, claims_json: &str) -> Option<String> {
+        self.security.verifier.as_ref().map(|v| v.sign(claims_json))
     }
 
     /// Every broker's endpoint (`http://127.0.0.1:PORT`), by broker index.
@@ -257,7 +287,7 @@ impl DevBroker {
             return Ok(false);
         }
         let listener = server::bind(self.addrs[i]).await?;
-        let r = server::serve(self.cluster.clone(), i, listener);
+        let r = server::serve(self.cluster.clone(), i, listener, &self.security);
         self.running.lock().unwrap()[i] = Some(r);
         {
             let mut etcd = self.cluster.etcd();

@@ -96,6 +96,7 @@
 
 mod append;
 mod apply;
+pub mod auth;
 mod codec;
 pub mod control;
 mod counters;
@@ -114,9 +115,12 @@ mod spool;
 mod state;
 mod store;
 mod template;
+pub mod tls;
 mod version;
 
+pub use auth::AuthOptions;
 pub use counters::Counters;
 pub use devbroker::{DevBroker, Options};
 pub use faults::{Fault, Faults, Rpc};
+pub use tls::{CertSet, TlsServer};
 pub use version::{Version, TABLE as VERSION_TABLE};

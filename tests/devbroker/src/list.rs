@@ -34,7 +34,9 @@ impl Broker {
         let mut journals = Vec::new();
         for (name, j) in &etcd.journals {
             let labels = labels_with_meta(name, &j.spec.labels.clone().unwrap_or_default());
-            if helpers::selector_matches(sel, &labels) {
+            if helpers::selector_matches(sel, &labels)
+                && self.in_scope(name, j.spec.labels.as_ref())
+            {
                 journals.push(list_response::Journal {
                     spec: Some(j.spec.clone()),
                     mod_revision: j.mod_revision,

@@ -81,6 +81,57 @@ fn cli() -> Command {
                 .help("The Gazette broker release to imitate (see the table below)"),
         )
         .arg(
+            Arg::new("tls-cert")
+                .long("tls-cert")
+                .value_name("PEM")
+                .value_parser(value_parser!(PathBuf))
+                .requires("tls-key")
+                .help("Serve TLS (https:// endpoints) with this certificate chain"),
+        )
+        .arg(
+            Arg::new("tls-key")
+                .long("tls-key")
+                .value_name("PEM")
+                .value_parser(value_parser!(PathBuf))
+                .requires("tls-cert")
+                .help("Private key of --tls-cert"),
+        )
+        .arg(
+            Arg::new("tls-client-ca")
+                .long("tls-client-ca")
+                .value_name("PEM")
+                .value_parser(value_parser!(PathBuf))
+                .requires("tls-cert")
+                .help("Require client certificates issued by these CAs (mutual TLS)"),
+        )
+        .arg(
+            Arg::new("tls-generate")
+                .long("tls-generate")
+                .value_name("DIR")
+                .value_parser(value_parser!(PathBuf))
+                .help("Write a fresh throwaway CA, server and client certificate set into DIR \
+                       (ca.pem, server.pem, server-key.pem, client.pem, client-key.pem, and for \
+                       failure tests other-ca.pem, rogue-client*.pem, expired*.pem, \
+                       wrong-host*.pem) and exit"),
+        )
+        .arg(
+            Arg::new("auth-keys")
+                .long("auth-keys")
+                .value_name("KEYS")
+                .env("GAZETTE_DEVBROKER_AUTH_KEYS")
+                .hide_env_values(true)
+                .help("Verify JWT authorizations as a broker's --auth-keys: base64 HMAC keys \
+                       separated by commas or spaces (AA== also admits requests without a token)"),
+        )
+        .arg(
+            Arg::new("auth-leeway-ms")
+                .long("auth-leeway-ms")
+                .value_name("MILLIS")
+                .default_value("5000")
+                .value_parser(value_parser!(u64))
+                .help("Clock leeway of token expiry checks (a broker's is 5 s)"),
+        )
+        .arg(
             Arg::new("no-stdin")
                 .long("no-stdin")
                 .action(clap::ArgAction::SetTrue)
@@ -92,7 +143,36 @@ fn cli() -> Command {
 #[tokio::main]
 async fn main() {
     let m = cli().get_matches();
+    if let Some(dir) = m.get_one::<PathBuf>("tls-generate") {
+        let written = gazette_devbroker::CertSet::generate().and_then(|set| set.write_to(dir));
+        if let Err(e) = written {
+            eprintln!("gazette-devbroker: --tls-generate {}: {e}", dir.display());
+            std::process::exit(1);
+        }
+        return;
+    }
+    let read = |name: &str| {
+        m.get_one::<PathBuf>(name).map(|path| {
+            std::fs::read(path).unwrap_or_else(|e| {
+                eprintln!("gazette-devbroker: --{name} {}: {e}", path.display());
+                std::process::exit(1);
+            })
+        })
+    };
+    let tls = read("tls-cert").map(|cert_pem| gazette_devbroker::TlsServer {
+        cert_pem,
+        key_pem: read("tls-key").unwrap_or_default(),
+        client_ca_pem: read("tls-client-ca"),
+    });
+    let auth = m
+        .get_one::<String>("auth-keys")
+        .map(|keys| gazette_devbroker::AuthOptions {
+            keys: keys.clone(),
+            leeway: std::time::Duration::from_millis(*m.get_one::<u64>("auth-leeway-ms").unwrap()),
+        });
     let opts = Options {
+        tls,
+        auth,
         listen: *m.get_one::<SocketAddr>("listen").unwrap(),
         brokers: *m.get_one::<usize>("brokers").unwrap(),
         store: m.get_one::<PathBuf>("store").cloned(),

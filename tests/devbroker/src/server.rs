@@ -31,6 +31,16 @@ pub(crate) struct Broker {
     pub me: usize,
     /// Becomes true when this broker stops; long-lived streams end cleanly.
     pub stop: watch::Receiver<bool>,
+    /// The verified claim's selector of the RPC being served (with
+    /// `--auth-keys`): journals it doesn't cover don't exist for the RPC.
+    pub scope: Option<Arc<gazette_protocol::LabelSelector>>,
+}
+
+/// How brokers secure their connections and RPCs.
+#[derive(Clone, Default)]
+pub(crate) struct Security {
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    pub verifier: Option<crate::auth::Verifier>,
 }
 
 /// The outcome of resolving a journal for an RPC.
@@ -48,6 +58,28 @@ pub(crate) enum Resolved {
 }
 
 impl Broker {
+    /// This broker, scoped to the claim verified for `request` (if any).
+    fn scoped<T>(&self, request: &tonic::Request<T>) -> Broker {
+        let mut me = self.clone();
+        me.scope = request
+            .extensions()
+            .get::<crate::auth::Scope>()
+            .map(|s| Arc::new(s.0.clone()));
+        me
+    }
+
+    /// True if the RPC's claim covers journal `name` with `labels`.
+    pub fn in_scope(&self, name: &str, labels: Option<&gazette_protocol::LabelSet>) -> bool {
+        if self.scope.is_none() {
+            return true;
+        }
+        let all = crate::helpers::union(
+            &labels.cloned().unwrap_or_default(),
+            &crate::helpers::meta_labels(name),
+        );
+        crate::auth::covers(self.scope.as_deref(), &all)
+    }
+
     /// The current etcd revision.
     pub fn revision(&self) -> i64 {
         self.cluster.etcd().revision
@@ -83,7 +115,11 @@ impl Broker {
     fn resolve_inner(&self, journal: &str, primary: bool, do_not_proxy: bool) -> Resolved {
         let name = journal.split(';').next().unwrap_or("");
         let etcd = self.cluster.etcd();
-        let Some(j) = etcd.journals.get(name) else {
+        let Some(j) = etcd
+            .journals
+            .get(name)
+            .filter(|j| self.in_scope(name, j.spec.labels.as_ref()))
+        else {
             return Resolved::Status(
                 Status::JournalNotFound,
                 self.cluster.header(self.me, empty_route(), etcd.revision),
@@ -196,6 +232,7 @@ impl Journal for Broker {
         &self,
         request: tonic::Request<ListRequest>,
     ) -> Result<tonic::Response<Self::ListStream>, tonic::Status> {
+        let this = self.scoped(&request);
         let injected = self.enter(Rpc::List).await?;
         let (tx, rx) = mpsc::channel(4);
         if let Some(s) = injected {
@@ -206,7 +243,7 @@ impl Journal for Broker {
                 journals: vec![],
             }));
         } else {
-            tokio::spawn(self.clone().serve_list(request.into_inner(), tx));
+            tokio::spawn(this.serve_list(request.into_inner(), tx));
         }
         Ok(tonic::Response::new(Box::pin(ReceiverStream::new(rx))))
     }
@@ -231,10 +268,11 @@ impl Journal for Broker {
         request: tonic::Request<ReadRequest>,
     ) -> Result<tonic::Response<Self::ReadStream>, tonic::Status> {
         self.enter(Rpc::Read).await?;
+        let this = self.scoped(&request);
         let req = request.into_inner();
         crate::read::validate(&req).map_err(tonic::Status::unknown)?;
         let (tx, rx) = mpsc::channel(8);
-        tokio::spawn(self.clone().serve_read(req, tx));
+        tokio::spawn(this.serve_read(req, tx));
         Ok(tonic::Response::new(Box::pin(ReceiverStream::new(rx))))
     }
 
@@ -251,7 +289,8 @@ impl Journal for Broker {
         }
         let _done = Done(&self.cluster.counters);
         let injected = self.enter(Rpc::Append).await?;
-        self.serve_append(request.into_inner(), injected)
+        self.scoped(&request)
+            .serve_append(request.into_inner(), injected)
             .await
             .map(tonic::Response::new)
     }
@@ -270,6 +309,7 @@ impl Journal for Broker {
         request: tonic::Request<FragmentsRequest>,
     ) -> Result<tonic::Response<FragmentsResponse>, tonic::Status> {
         let injected = self.enter(Rpc::ListFragments).await?;
+        let this = self.scoped(&request);
         let req = request.into_inner();
         if let Some(s) = injected {
             return Ok(tonic::Response::new(FragmentsResponse {
@@ -278,7 +318,7 @@ impl Journal for Broker {
                 ..Default::default()
             }));
         }
-        self.serve_list_fragments(req)
+        this.serve_list_fragments(req)
             .await
             .map(tonic::Response::new)
     }
@@ -329,28 +369,48 @@ pub(crate) fn serve(
     cluster: Arc<Cluster>,
     me: usize,
     listener: tokio::net::TcpListener,
+    security: &Security,
 ) -> Running {
     let (stop_tx, stop_rx) = watch::channel(false);
     let svc = JournalServer::new(Broker {
         cluster,
         me,
         stop: stop_rx.clone(),
+        scope: None,
     })
     .max_decoding_message_size(MAX_MESSAGE)
     .max_encoding_message_size(MAX_MESSAGE);
     let mut stop = stop_rx;
+    let security = security.clone();
     let task = tokio::spawn(async move {
-        let _ = tonic::transport::Server::builder()
-            // h2 credits the connection window back only as handlers read;
-            // Appends queued on a journal's pipeline don't read, and with a
-            // small window they starve the one being served on the same
-            // connection. grpc-go (real brokers) credits on receipt.
-            .initial_connection_window_size((1u32 << 31) - 1)
-            .add_service(svc)
-            .serve_with_incoming_shutdown(incoming(listener), async move {
-                let _ = stop.wait_for(|s| *s).await;
-            })
-            .await;
+        // h2 credits the connection window back only as handlers read;
+        // Appends queued on a journal's pipeline don't read, and with a
+        // small window they starve the one being served on the same
+        // connection. grpc-go (real brokers) credits on receipt.
+        let mut server =
+            tonic::transport::Server::builder().initial_connection_window_size((1u32 << 31) - 1);
+        let router = match security.verifier {
+            Some(verifier) => server.add_service(crate::auth::Verified {
+                inner: svc,
+                verifier,
+            }),
+            None => server.add_service(svc),
+        };
+        let stopped = async move {
+            let _ = stop.wait_for(|s| *s).await;
+        };
+        let _ = match security.tls {
+            Some(tls) => {
+                router
+                    .serve_with_incoming_shutdown(crate::tls::tls_incoming(listener, tls), stopped)
+                    .await
+            }
+            None => {
+                router
+                    .serve_with_incoming_shutdown(incoming(listener), stopped)
+                    .await
+            }
+        };
     });
     Running {
         stop: stop_tx,

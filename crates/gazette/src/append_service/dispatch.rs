@@ -119,6 +119,9 @@ impl Service {
 pub fn is_terminal(err: &Error, request: &AppendRequest) -> bool {
     match err {
         Error::Canceled | Error::DeadlineExceeded => true,
+        // TLS and authorization failures need the application to act; an
+        // expired token is re-signed by the next attempt.
+        Error::Security { kind, .. } => !kind.is_retryable(),
         _ if request.check_registers.is_some() => false,
         Error::FragmentStoreUnhealthy { .. }
         | Error::IndexHasGreaterOffset
