@@ -25,12 +25,32 @@ pub fn build(worker_threads: usize) -> Result<Runtime, FfiError> {
         .worker_threads(worker_threads.max(1))
         .max_blocking_threads(4)
         .thread_name("gazette-worker")
-        // Log lines reach C through a per-thread subscriber (see `log.rs`).
-        .on_thread_start(super::log::enter_worker)
+        .on_thread_start(|| {
+            block_sigpipe();
+            // Log lines reach C through a per-thread subscriber (see `log.rs`).
+            super::log::enter_worker();
+        })
         .enable_io()
         .enable_time()
         .build()
         .map_err(|e| FfiError::new(gazette_status::Internal, format!("starting runtime: {e}")))
+}
+
+/// Blocks SIGPIPE on the calling (library-owned) thread. Socket writes run on
+/// these threads, and some (rustls's `writev`) can't pass `MSG_NOSIGNAL`:
+/// with the signal blocked, a write to a connection the peer closed fails
+/// with EPIPE instead of killing a C host that never ignored SIGPIPE (Rust
+/// programs do at start-up; C programs don't). The host's own threads and
+/// signal dispositions are untouched.
+fn block_sigpipe() {
+    // SAFETY: a local, initialised signal set; pthread_sigmask only changes
+    // this thread's mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
 }
 
 /// Shuts a runtime down without ever blocking a runtime thread: on one of our
