@@ -135,6 +135,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// The error itself or, for an [`Error::Fragment`], the error inside it:
+    /// what to match Go's named errors (`UnexpectedEof`, ...) against.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::Fragment { error, .. } => error.cause(),
+            other => other,
+        }
+    }
+
     /// Maps a Gazette status to its error: `None` for OK, the named error
     /// where Go has one, else [`Error::Status`].
     ///

@@ -2,12 +2,18 @@
 //! [`open_fragment_url`] and the [`FragmentTransport`] that fetches
 //! `file://` and `http://` fragment URLs.
 //!
-//! Decoding is streaming: the codec decoders of [`super::codecs`] are
-//! blocking [`std::io::Read`] adapters, so each open fragment runs them on a
-//! tokio blocking thread, which hands decoded `Bytes` chunks to the async side
-//! through a small bounded channel. At most a few chunks are ever buffered,
-//! whatever the fragment's size. Dropping the [`FragmentReader`] stops the
-//! thread (its next send fails) and aborts any HTTP body transfer.
+//! The codec decoders of [`super::codecs`] are blocking [`std::io::Read`]
+//! adapters, so each open fragment runs them on a tokio blocking thread,
+//! which hands decoded `Bytes` chunks to the async side through a small
+//! bounded channel. Dropping the [`FragmentReader`] stops the thread (its
+//! next send fails) and aborts any HTTP body transfer.
+//!
+//! Content is verified before it is handed out (see
+//! [`super::fragment_verify`]): when the fragment's SHA-1 sum is known, or
+//! its codec checks a checksum only at the end (GZIP, ZSTANDARD), the whole
+//! fragment is decoded and checked first, held in memory (4 MiB) and then a
+//! temp file. Only a fragment with no sum and a codec with nothing to check
+//! at the end (NONE, SNAPPY) streams, a few chunks at a time.
 
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
@@ -24,6 +30,7 @@ use tokio::task::AbortHandle;
 
 use super::codecs::{decompressor, BoxRead};
 use super::error::{Error, Result};
+use super::fragment_verify::{must_hold, Held, Sha1Check};
 use crate::protocol::{CompressionCodec, Fragment};
 
 /// Size of the buffer each decoder read fills; chunks handed out are at most
@@ -181,7 +188,7 @@ pub async fn open_fragment_url(
             gunzip_first = true;
         }
     }
-    FragmentReader::start(raw, fragment, offset, gunzip_first, codec).await
+    FragmentReader::start(raw, fragment, offset, gunzip_first, codec, Some(url)).await
 }
 
 /// `url` without its query string.
@@ -371,12 +378,23 @@ enum Msg {
 /// ends precisely at `Fragment.end`. A stream ending early fails with
 /// [`Error::UnexpectedEof`]; one producing bytes beyond the end is truncated
 /// there and then fails with [`Error::DidNotReadExpectedEof`]. A decoder's
-/// complaint about the data is [`Error::Codec`].
+/// complaint about the data, or content that doesn't match the fragment's
+/// SHA-1 sum, is [`Error::Codec`]. Each comes wrapped in [`Error::Fragment`],
+/// which names the fragment (and its URL when opened from one).
+///
+/// Never a wrong byte: content is handed out only once verified, by the
+/// fragment's SHA-1 sum when it has one, otherwise by the codec's own
+/// checksums (see the module docs). A fragment that fails verification
+/// fails when opened, before any byte; one that is verified but too short
+/// (with no sum to check) or too long is handed out up to where it is
+/// known good, then fails as above.
 ///
 /// Decoding runs on a blocking thread (see the module docs); chunks arrive as
 /// `Bytes` and are handed out without copying by [`FragmentReader::next_chunk`].
 pub struct FragmentReader {
     fragment: Fragment,
+    /// Names the fragment in errors: `<journal> <begin>-<end> [(<url>)]`.
+    label: String,
     offset: i64,
     pending: Bytes,
     rx: mpsc::Receiver<Msg>,
@@ -402,17 +420,19 @@ impl FragmentReader {
     /// `offset` must lie in `[fragment.begin, fragment.end]`.
     pub async fn new(raw: BoxRead, fragment: Fragment, offset: i64) -> Result<Self> {
         let codec = fragment.compression_codec;
-        Self::start(raw, fragment, offset, false, codec).await
+        Self::start(raw, fragment, offset, false, codec, None).await
     }
 
     /// Starts the decoder thread: `raw` is gunzipped first if `gunzip_first`
-    /// (an HTTP `Content-Encoding`), then decoded with `codec`.
+    /// (an HTTP `Content-Encoding`), then decoded with `codec`. When the
+    /// content must be verified, returns once it is.
     async fn start(
         raw: BoxRead,
         fragment: Fragment,
         offset: i64,
         gunzip_first: bool,
         codec: i32,
+        url: Option<&str>,
     ) -> Result<Self> {
         if offset < fragment.begin || offset > fragment.end {
             return Err(Error::InvalidArgument(format!(
@@ -420,16 +440,24 @@ impl FragmentReader {
                 fragment.begin, fragment.end
             )));
         }
+        let mut label = format!("{} {}-{}", fragment.journal, fragment.begin, fragment.end);
+        if let Some(url) = url {
+            label = format!("{label} ({url})");
+        }
         let raw: BoxRead = Box::new(Source(raw));
         let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
-        let (ready_tx, ready_rx) = oneshot::channel();
+        let (ready_tx, ready_rx) = oneshot::channel::<Result<()>>();
         let (begin, end) = (fragment.begin, fragment.end);
+        let sha1 = Sha1Check::for_fragment(&fragment);
+        let hold = must_hold(codec, gunzip_first, sha1.as_ref());
         tokio::task::spawn_blocking(move || {
             let mut decoder = Decoder {
                 inner: None,
                 offset: begin,
                 end,
                 overran: false,
+                short: false,
+                sha1,
             };
             // Decoders may read their headers as they are built, so they are
             // built here on the blocking thread.
@@ -445,22 +473,43 @@ impl FragmentReader {
                     decoder.inner = Some(inner);
                     decoder.discard((offset - begin) as u64)
                 });
-            let ok = discarded.is_ok();
-            if ready_tx.send(discarded).is_err() || !ok {
+            if !hold {
+                let ok = discarded.is_ok();
+                if ready_tx.send(discarded).is_err() || !ok {
+                    return;
+                }
+                return decoder.pump(&tx);
+            }
+            let verified = discarded.and_then(|()| decoder.hold_rest(&|| ready_tx.is_closed()));
+            let (held, outcome) = match verified {
+                Ok(verified) => verified,
+                Err(err) => {
+                    let _ = ready_tx.send(Err(err));
+                    return;
+                }
+            };
+            if ready_tx.send(Ok(())).is_err() {
                 return;
             }
-            decoder.pump(&tx);
+            let sent = held.release(CHUNK_SIZE, |chunk| {
+                tx.blocking_send(Msg::Data(chunk)).is_ok()
+            });
+            let _ = tx.blocking_send(Msg::End(sent.and(outcome)));
         });
+        let in_fragment = |err| named(&label, err);
         match ready_rx.await {
             Ok(Ok(())) => Ok(FragmentReader {
                 fragment,
+                label,
                 offset,
                 pending: Bytes::new(),
                 rx,
                 finished: None,
             }),
-            Ok(Err(err)) => Err(err),
-            Err(_) => Err(Error::Codec("fragment decoder thread failed".into())),
+            Ok(Err(err)) => Err(in_fragment(err)),
+            Err(_) => Err(in_fragment(Error::Codec(
+                "fragment decoder thread failed".into(),
+            ))),
         }
     }
 
@@ -492,7 +541,7 @@ impl FragmentReader {
                 Some(Msg::End(result)) => result,
                 None => Err(Error::Codec("fragment decoder thread failed".into())),
             };
-            self.finished = Some(end);
+            self.finished = Some(end.map_err(|err| named(&self.label, err)));
         }
         let n = max.min(self.pending.len());
         let chunk = self.pending.split_to(n);
@@ -522,10 +571,24 @@ impl FragmentReader {
             let max = n.min(usize::MAX as u64) as usize;
             match self.next_chunk(max).await? {
                 Some(chunk) => n -= chunk.len() as u64,
-                None => return Err(Error::UnexpectedEof),
+                None => return Err(named(&self.label, Error::UnexpectedEof)),
             }
         }
         Ok(())
+    }
+}
+
+/// Wraps an error about the fragment's content in [`Error::Fragment`],
+/// naming it; other errors (a fetch, cancellation) pass unchanged.
+fn named(label: &str, err: Error) -> Error {
+    match err {
+        Error::Codec(_) | Error::UnexpectedEof | Error::DidNotReadExpectedEof | Error::Io(_) => {
+            Error::Fragment {
+                fragment: label.to_string(),
+                error: Box::new(err),
+            }
+        }
+        other => other,
     }
 }
 
@@ -538,6 +601,10 @@ struct Decoder {
     end: i64,
     /// Set once content beyond `end` was seen and truncated away.
     overran: bool,
+    /// Set when the decoded stream ended cleanly before `end`.
+    short: bool,
+    /// The fragment's sum, updated with every byte of `[begin, end)` read.
+    sha1: Option<Sha1Check>,
 }
 
 impl Decoder {
@@ -558,21 +625,76 @@ impl Decoder {
             return if self.offset == self.end {
                 Ok(0)
             } else {
+                self.short = true;
                 Err(Error::UnexpectedEof)
             };
         }
         self.offset += n as i64;
+        let mut keep = n;
         if self.offset > self.end {
-            let keep = n - (self.offset - self.end) as usize;
+            keep = n - (self.offset - self.end) as usize;
             self.offset = self.end;
             self.overran = true;
-            if keep == 0 {
-                return Err(Error::DidNotReadExpectedEof);
-            }
-            // Hand out the bytes before `end`; the next read reports the error.
-            return Ok(keep);
         }
-        Ok(n)
+        if let Some(sha1) = &mut self.sha1 {
+            sha1.update(&buf[..keep]);
+        }
+        if keep == 0 {
+            return Err(Error::DidNotReadExpectedEof);
+        }
+        // Past `end`, hand out the bytes before it; the next read reports
+        // the error.
+        Ok(keep)
+    }
+
+    /// Decodes the rest of the fragment into a [`Held`] and verifies it.
+    /// Returns the held content and how reading it must end, or the error
+    /// that makes it unusable (nothing of it may be handed out). Gives up
+    /// with [`Error::Canceled`] once `abandoned` says no one waits.
+    ///
+    /// Verified means: with a sum, all of `[begin, end)` decoded and
+    /// matching it; without one, the codec reached the end of its stream
+    /// with all its checks passed.
+    fn hold_rest(&mut self, abandoned: &dyn Fn() -> bool) -> Result<(Held, Result<()>)> {
+        let mut held = Held::default();
+        let mut buf = BytesMut::new();
+        let outcome = loop {
+            if abandoned() {
+                return Err(Error::Canceled);
+            }
+            buf.resize(CHUNK_SIZE, 0);
+            match self.read(&mut buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    buf.truncate(n);
+                    held.push(buf.split().freeze())?;
+                }
+                Err(err) => break Err(err),
+            }
+        };
+        let complete = self.offset == self.end;
+        match self.sha1.take() {
+            // A sum vouches only for the whole fragment; whatever follows its
+            // end (junk, a codec error) doesn't taint it.
+            Some(sha1) if complete => sha1.verify()?,
+            Some(_) => return Err(outcome.expect_err("an incomplete read ends in an error")),
+            None => match &outcome {
+                Ok(()) => {}
+                Err(Error::UnexpectedEof) if self.short => {}
+                // Let the codec check the rest of its stream.
+                Err(Error::DidNotReadExpectedEof) => self.drain_inner()?,
+                Err(_) => return Err(outcome.expect_err("matched an error")),
+            },
+        }
+        Ok((held, outcome))
+    }
+
+    /// Reads the codec's stream past `end` to its own end, so that its
+    /// checksums are checked.
+    fn drain_inner(&mut self) -> Result<()> {
+        let inner = self.inner.as_mut().expect("decoder is set");
+        io::copy(inner, &mut io::sink()).map_err(decoder_error)?;
+        Ok(())
     }
 
     fn discard(&mut self, mut n: u64) -> Result<()> {

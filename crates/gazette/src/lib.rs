@@ -26,6 +26,7 @@ pub mod codecs;
 pub mod config;
 pub mod error;
 pub mod fragment_reader;
+pub mod fragment_verify;
 pub mod fragments;
 pub mod list;
 pub mod op_future;

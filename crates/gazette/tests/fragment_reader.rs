@@ -93,7 +93,7 @@ const FIXTURE_CASES: &[FixtureCase] = &[
         end: 121,
         offset: 105,
         content: Some(b"hello, world!!!"),
-        error: Some(|e| matches!(e, Error::UnexpectedEof)),
+        error: Some(|e| matches!(e.cause(), Error::UnexpectedEof)),
         final_offset: 120,
     },
     FixtureCase {
@@ -102,8 +102,8 @@ const FIXTURE_CASES: &[FixtureCase] = &[
         offset: 105,
         content: Some(b"hello, worl"),
         error: Some(|e| {
-            matches!(e, Error::DidNotReadExpectedEof)
-                && e.to_string() == "did not read EOF at expected Fragment.End"
+            matches!(e.cause(), Error::DidNotReadExpectedEof)
+                && e.cause().to_string() == "did not read EOF at expected Fragment.End"
         }),
         final_offset: 116,
     },
@@ -114,7 +114,7 @@ const FIXTURE_CASES: &[FixtureCase] = &[
         end: 130,
         offset: 125,
         content: None,
-        error: Some(|e| matches!(e, Error::UnexpectedEof)),
+        error: Some(|e| matches!(e.cause(), Error::UnexpectedEof)),
         final_offset: 0,
     },
 ];
@@ -165,10 +165,16 @@ async fn errors_stick_through_zero_copy_chunks() {
     let chunk = reader.next_chunk(1 << 20).await.unwrap().unwrap();
     assert_eq!(&chunk[..], b"XXXXXhello, worl");
     let err = reader.next_chunk(1 << 20).await.unwrap_err();
-    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
+    assert!(
+        matches!(err.cause(), Error::DidNotReadExpectedEof),
+        "{err:?}"
+    );
     // The error sticks.
     let err = reader.next_chunk(1 << 20).await.unwrap_err();
-    assert!(matches!(err, Error::DidNotReadExpectedEof), "{err:?}");
+    assert!(
+        matches!(err.cause(), Error::DidNotReadExpectedEof),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -254,7 +260,7 @@ async fn wrong_codec_is_a_decompression_error() {
     }
     .await;
     let err = result.expect_err("gzip bytes are not snappy");
-    assert!(matches!(err, Error::Codec(_)), "{err:?}");
+    assert!(matches!(err.cause(), Error::Codec(_)), "{err:?}");
     assert!(err.to_string().contains("snappy: corrupt input"), "{err}");
 }
 
@@ -594,10 +600,10 @@ async fn source_errors_are_io_errors_not_codec_errors() {
         }
         .await;
         let err = result.expect_err("the source fails");
-        match &err {
+        match err.cause() {
             Error::Io(io) => assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset),
             other => panic!("{codec:?}: {other:?}"),
         }
-        assert_eq!(err.to_string(), "disk on fire");
+        assert_eq!(err.to_string(), "fragment a/journal 100-120: disk on fire");
     }
 }

@@ -1,10 +1,13 @@
 //! Every fragment file a real broker (v0.99.0) wrote to its `file://` store
-//! decodes through our FragmentReader to exactly the journal content it holds.
+//! decodes through our FragmentReader to exactly the journal content it holds,
+//! verified against the SHA-1 sum the broker recorded; with a wrong sum,
+//! none of it is handed out.
 
 use std::path::PathBuf;
 
 use gazette::fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
-use gazette::protocol::{CompressionCodec, Fragment};
+use gazette::protocol::{CompressionCodec, Fragment, Sha1Sum};
+use gazette::Error;
 use sha1::{Digest, Sha1};
 
 const VECTORS: &str = concat!(
@@ -40,6 +43,7 @@ fn vectors() -> Vec<Vector> {
                 end: frag["end"].as_i64().unwrap(),
                 compression_codec: codec as i32,
                 path_postfix: frag["path_postfix"].as_str().unwrap().to_string(),
+                sum: Some(Sha1Sum::from_hex(frag["sha1"].as_str().unwrap()).unwrap()),
                 ..Default::default()
             };
             out.push(Vector {
@@ -118,5 +122,28 @@ async fn every_fragment_decodes_through_its_file_url() {
             .unwrap();
         let got = read_all(reader).await;
         assert!(got == v.content[7..], "{url}");
+    }
+}
+
+#[tokio::test]
+async fn a_fragment_not_matching_its_sum_fails_before_any_byte() {
+    let files = PathBuf::from(VECTORS).join("fragments");
+    for v in vectors() {
+        let mut fragment = v.fragment.clone();
+        fragment.sum.as_mut().unwrap().part3 ^= 1;
+        let file = std::fs::File::open(files.join(&v.path)).unwrap();
+        let err = FragmentReader::new(Box::new(file), fragment, v.fragment.begin)
+            .await
+            .expect_err("a wrong sum fails the open");
+        assert!(
+            matches!(&err, Error::Fragment { error, .. } if matches!(**error, Error::Codec(_))),
+            "{}: {err:?}",
+            v.path
+        );
+        assert!(
+            err.to_string()
+                .contains("does not match the fragment's SHA-1 sum"),
+            "{err}"
+        );
     }
 }
