@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Read, Seek, Write};
 
 use bytes::{Bytes, BytesMut};
-use ring::digest;
+use sha1::{Digest, Sha1};
 
 use super::error::{Error, Result};
 use crate::protocol::{CompressionCodec, Fragment, Sha1Sum};
@@ -39,7 +39,7 @@ pub fn must_hold(codec: i32, gunzip_first: bool, sum: Option<&Sha1Check>) -> boo
 
 /// The running SHA-1 of a fragment's content, checked against its sum.
 pub struct Sha1Check {
-    context: digest::Context,
+    context: Sha1,
     want: Sha1Sum,
 }
 
@@ -49,7 +49,7 @@ impl Sha1Check {
     pub fn for_fragment(fragment: &Fragment) -> Option<Self> {
         let want = fragment.sum.filter(|sum| !sum.is_zero())?;
         Some(Sha1Check {
-            context: digest::Context::new(&digest::SHA1_FOR_LEGACY_USE_ONLY),
+            context: Sha1::new(),
             want,
         })
     }
@@ -62,9 +62,7 @@ impl Sha1Check {
     /// Fails with [`Error::Codec`] naming both sums if the content read
     /// differs from the fragment's.
     pub fn verify(self) -> Result<()> {
-        let got = self.context.finish();
-        let got = <[u8; 20]>::try_from(got.as_ref()).expect("SHA-1 is 20 bytes");
-        let got = Sha1Sum::from_digest(got);
+        let got = Sha1Sum::from_digest(self.context.finalize().into());
         if got == self.want {
             return Ok(());
         }
@@ -144,9 +142,8 @@ mod tests {
     use super::*;
 
     fn fragment_with_sum(content: &[u8]) -> Fragment {
-        let digest = digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, content);
         Fragment {
-            sum: Some(Sha1Sum::from_digest(digest.as_ref().try_into().unwrap())),
+            sum: Some(Sha1Sum::from_digest(Sha1::digest(content).into())),
             ..Default::default()
         }
     }
