@@ -1090,6 +1090,17 @@ gazette_status gazette_config_set_token_provider(struct gazette_config *cfg,
                                                  void *userdata,
                                                  struct gazette_error **err);
 
+// Whether fragments read directly (`gazette_read_options_set_do_not_proxy`
+// with a file root or an `http(s)://` store) are verified before any of
+// their bytes is handed out: against the fragment's SHA-1 sum and the
+// codec's checksums, so a damaged file fails with a status naming it rather
+// than yielding a wrong byte. Default true. False streams fragments
+// unchecked, as the Go client does: faster (no SHA-1, no holding back of a
+// fragment's content until it is all decoded), for stores you trust.
+gazette_status gazette_config_set_verify_fragments(struct gazette_config *cfg,
+                                                   bool verify,
+                                                   struct gazette_error **err);
+
 // Sets the number of worker threads of the client's runtime (1..=64; default 2).
 gazette_status gazette_config_set_worker_threads(struct gazette_config *cfg,
                                                  size_t threads,

@@ -244,6 +244,27 @@ pub extern "C" fn gazette_config_set_connection_sweep_ms(
     })
 }
 
+/// Whether fragments read directly (`gazette_read_options_set_do_not_proxy`
+/// with a file root or an `http(s)://` store) are verified before any of
+/// their bytes is handed out: against the fragment's SHA-1 sum and the
+/// codec's checksums, so a damaged file fails with a status naming it rather
+/// than yielding a wrong byte. Default true. False streams fragments
+/// unchecked, as the Go client does: faster (no SHA-1, no holding back of a
+/// fragment's content until it is all decoded), for stores you trust.
+#[no_mangle]
+pub extern "C" fn gazette_config_set_verify_fragments(
+    cfg: *mut gazette_config,
+    verify: bool,
+    err: *mut *mut gazette_error,
+) -> gazette_status {
+    ffi_status!(err, {
+        // SAFETY: per the documented contract of the arguments.
+        let cfg = unsafe { handle_mut(cfg, "cfg") }?;
+        cfg.inner.client.verify_fragments = verify;
+        Ok(gazette_status::Ok)
+    })
+}
+
 /// Sets the local directory under which `file:///` fragment URLs resolve
 /// (the broker's file store root); empty unsets it. Without it, `file:///`
 /// fragments are read through the broker.

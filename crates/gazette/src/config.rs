@@ -61,6 +61,11 @@ pub struct ClientConfig {
     /// Local directory behind `file://` fragment URLs (Go's
     /// `InstallFileTransport`). `None`: such URLs can't be opened directly.
     pub file_root: Option<PathBuf>,
+    /// Verify directly read fragments before handing out their bytes (the
+    /// SHA-1 sum, codec checksums; see [`crate::fragment_reader`]). Default
+    /// true; false streams them unchecked, as the Go client does, for
+    /// stores the caller trusts (faster, and the first byte comes sooner).
+    pub verify_fragments: bool,
 }
 
 /// Default largest received gRPC message: 16 MiB, as Gazette's clients.
@@ -86,6 +91,7 @@ impl Default for ClientConfig {
             auth_token_lifetime: None,
             tls: TlsConfig::default(),
             file_root: None,
+            verify_fragments: true,
         }
     }
 }
@@ -113,6 +119,7 @@ impl std::fmt::Debug for ClientConfig {
             .field("auth_token_lifetime", &self.auth_token_lifetime)
             .field("tls", &self.tls)
             .field("file_root", &self.file_root)
+            .field("verify_fragments", &self.verify_fragments)
             .finish()
     }
 }

@@ -75,6 +75,7 @@ impl Read for Source {
 #[derive(Clone)]
 pub struct FragmentTransport {
     file_root: Option<PathBuf>,
+    verify: bool,
     http: HttpClient<HttpsConnector<HttpConnector>, Empty<Bytes>>,
 }
 
@@ -105,6 +106,7 @@ impl std::fmt::Debug for FragmentTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FragmentTransport")
             .field("file_root", &self.file_root)
+            .field("verify", &self.verify)
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +129,7 @@ impl FragmentTransport {
         let http = HttpClient::builder(TokioExecutor::new()).build(connector);
         FragmentTransport {
             file_root: None,
+            verify: true,
             http,
         }
     }
@@ -137,11 +140,25 @@ impl FragmentTransport {
         let transport = match client.tls_config() {
             Ok(tls) => FragmentTransport::with_tls(&tls),
             Err(_) => FragmentTransport::default(),
-        };
+        }
+        .with_verification(client.config().verify_fragments);
         match &client.config().file_root {
             Some(root) => transport.with_file_root(root),
             None => transport,
         }
+    }
+
+    /// Whether fragments opened through this transport are verified before
+    /// their bytes are handed out (the default; see [`FragmentReader`]).
+    /// `false` streams them unchecked, as Go does.
+    pub fn with_verification(mut self, verify: bool) -> Self {
+        self.verify = verify;
+        self
+    }
+
+    /// Whether fragments are verified (see [`Self::with_verification`]).
+    pub fn verifies(&self) -> bool {
+        self.verify
     }
 
     /// The directory `file://` URLs resolve under, if one is installed.
@@ -188,7 +205,17 @@ pub async fn open_fragment_url(
             gunzip_first = true;
         }
     }
-    FragmentReader::start(raw, fragment, offset, gunzip_first, codec, Some(url)).await
+    let verify = transport.verify;
+    FragmentReader::start(
+        raw,
+        fragment,
+        offset,
+        gunzip_first,
+        codec,
+        Some(url),
+        verify,
+    )
+    .await
 }
 
 /// `url` without its query string.
@@ -420,12 +447,14 @@ impl FragmentReader {
     /// `offset` must lie in `[fragment.begin, fragment.end]`.
     pub async fn new(raw: BoxRead, fragment: Fragment, offset: i64) -> Result<Self> {
         let codec = fragment.compression_codec;
-        Self::start(raw, fragment, offset, false, codec, None).await
+        Self::start(raw, fragment, offset, false, codec, None, true).await
     }
 
     /// Starts the decoder thread: `raw` is gunzipped first if `gunzip_first`
     /// (an HTTP `Content-Encoding`), then decoded with `codec`. When the
-    /// content must be verified, returns once it is.
+    /// content must be verified (`verify`, and something to check), returns
+    /// once it is.
+    #[allow(clippy::too_many_arguments)]
     async fn start(
         raw: BoxRead,
         fragment: Fragment,
@@ -433,6 +462,7 @@ impl FragmentReader {
         gunzip_first: bool,
         codec: i32,
         url: Option<&str>,
+        verify: bool,
     ) -> Result<Self> {
         if offset < fragment.begin || offset > fragment.end {
             return Err(Error::InvalidArgument(format!(
@@ -448,8 +478,8 @@ impl FragmentReader {
         let (tx, rx) = mpsc::channel(CHANNEL_DEPTH);
         let (ready_tx, ready_rx) = oneshot::channel::<Result<()>>();
         let (begin, end) = (fragment.begin, fragment.end);
-        let sha1 = Sha1Check::for_fragment(&fragment);
-        let hold = must_hold(codec, gunzip_first, sha1.as_ref());
+        let sha1 = Sha1Check::for_fragment(&fragment).filter(|_| verify);
+        let hold = verify && must_hold(codec, gunzip_first, sha1.as_ref());
         tokio::task::spawn_blocking(move || {
             let mut decoder = Decoder {
                 inner: None,
