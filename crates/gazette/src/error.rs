@@ -357,7 +357,7 @@ impl fmt::Display for Error {
                 f,
                 "broker message too large for this client ({detail}): raise the client's \
                  max receive message size (ClientConfig::max_receive_message_size, \
-                 gazette_config_set_max_receive_message_size)"
+                 gazette_config_set_max_message_size)"
             ),
             Error::FragmentFetch { status, url } => {
                 write!(f, "!OK fetching ({status}, {url:?})")
