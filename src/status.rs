@@ -577,6 +577,8 @@ mod tests {
         assert_eq!(gazette_status::EndOfStream as i32, 3);
         assert_eq!(gazette_status::NullPointer as i32, 101);
         assert_eq!(gazette_status::Forked as i32, 105);
+        assert_eq!(gazette_status::Busy as i32, 106);
+        assert_eq!(gazette_status::MessageTooLarge as i32, 307);
         assert_eq!(gazette_status::JournalNotFound as i32, 201);
         assert_eq!(gazette_status::FragmentStoreUnhealthy as i32, 215);
         assert_eq!(gazette_status::GrpcUnavailable as i32, 414);

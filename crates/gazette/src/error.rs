@@ -571,6 +571,19 @@ mod tests {
     }
 
     #[test]
+    fn oversized_messages_are_named() {
+        let tonic_text = "Error, decoded message length too large: found 4101 bytes, \
+                          the limit is: 1024 bytes";
+        let err = Error::from(tonic::Status::out_of_range(tonic_text));
+        assert!(matches!(err, Error::MessageTooLarge { .. }), "{err:?}");
+        assert!(err.to_string().contains("found 4101 bytes"));
+        assert!(err.to_string().contains("max_receive_message_size"));
+        // Other OUT_OF_RANGE answers stay gRPC errors.
+        let other = Error::from(tonic::Status::out_of_range("offset"));
+        assert_eq!(other.grpc_code(), Some(tonic::Code::OutOfRange));
+    }
+
+    #[test]
     fn io_round_trip() {
         let io: std::io::Error = Error::OffsetJump.into();
         assert!(matches!(Error::from(io), Error::OffsetJump));

@@ -280,37 +280,47 @@ async fn content_past_end_offset_is_cut_off_there() {
     assert_eq!(broker.read_requests().len(), 3);
 }
 
-#[tokio::test]
-async fn a_retry_reader_gives_up_on_a_broker_that_keeps_breaking() {
+/// A RetryReader against a broker answering every RPC with `case`'s
+/// breach: the error after three retries, a fourth RPC never made.
+async fn retry_reader_gives_up(case: &'static Breach) {
     let broker = Stub::start().await;
     let client = broker.client();
+    // The first RPC and three retries break; a fifth would find the write
+    // head, which would show as OFFSET_NOT_YET_AVAILABLE.
+    broker.push_reads(4, (case.frames)(broker.header()));
+    broker.push_read(vec![Ok(ReadResponse {
+        status: Status::OffsetNotYetAvailable as i32,
+        header: Some(broker.header()),
+        offset: 105,
+        write_head: 105,
+        ..Default::default()
+    })]);
+    let mut req = request(105);
+    req.do_not_proxy = case.do_not_proxy;
+    let mut rr = RetryReader::new(&client, req);
+    let (got, end) = read_to_end!(rr);
+    check(case, &got, end);
+    assert_eq!(rr.offset(), 105, "{}", case.name);
+    let rpcs = broker.read_requests().len();
+    assert_eq!(rpcs, 4, "{}", case.name);
+    println!("{}: {} retries, then the error", case.name, rpcs - 1);
+    // The unused answer is taken by a next reader.
+    let mut rr = RetryReader::new(&client, request(105));
+    assert!(matches!(
+        rr.next_chunk(10).await,
+        Err(Error::OffsetNotYetAvailable)
+    ));
+}
+
+#[tokio::test]
+async fn a_retry_reader_gives_up_on_a_broker_that_keeps_breaking() {
+    // Concurrently: each case waits out its back-offs (~200 ms).
+    let mut cases = tokio::task::JoinSet::new();
     for case in BREACHES {
-        let before = broker.read_requests().len();
-        // The first RPC and three retries break; a fifth would find the
-        // write head, which would show as OFFSET_NOT_YET_AVAILABLE.
-        broker.push_reads(4, (case.frames)(broker.header()));
-        broker.push_read(vec![Ok(ReadResponse {
-            status: Status::OffsetNotYetAvailable as i32,
-            header: Some(broker.header()),
-            offset: 105,
-            write_head: 105,
-            ..Default::default()
-        })]);
-        let mut req = request(105);
-        req.do_not_proxy = case.do_not_proxy;
-        let mut rr = RetryReader::new(&client, req);
-        let (got, end) = read_to_end!(rr);
-        check(case, &got, end);
-        assert_eq!(rr.offset(), 105, "{}", case.name);
-        let rpcs = broker.read_requests().len() - before;
-        assert_eq!(rpcs, 4, "{}", case.name);
-        println!("{}: {} retries, then the error", case.name, rpcs - 1);
-        // The unused answer is taken by a next reader.
-        let mut rr = RetryReader::new(&client, request(105));
-        assert!(matches!(
-            rr.next_chunk(10).await,
-            Err(Error::OffsetNotYetAvailable)
-        ));
+        cases.spawn(retry_reader_gives_up(case));
+    }
+    while let Some(done) = cases.join_next().await {
+        done.unwrap();
     }
 }
 
