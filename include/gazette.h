@@ -1560,7 +1560,8 @@ const struct gazette_fragment *gazette_reader_fragment(const struct gazette_read
 
 // The URL of the current fragment as the broker gave it with the last
 // metadata frame (set for persisted fragments, e.g. `file:///...`), or an
-// empty string if none (also for NULL). NUL-terminated and borrowed, with
+// empty string if none (also for NULL, or while another thread's call runs
+// on the reader). NUL-terminated and borrowed, with
 // the lifetime of `gazette_reader_fragment`'s view.
 const char *gazette_reader_fragment_url(const struct gazette_reader *reader);
 

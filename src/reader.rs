@@ -163,7 +163,8 @@ pub extern "C" fn gazette_reader_fragment(
 
 /// The URL of the current fragment as the broker gave it with the last
 /// metadata frame (set for persisted fragments, e.g. `file:///...`), or an
-/// empty string if none (also for NULL). NUL-terminated and borrowed, with
+/// empty string if none (also for NULL, or while another thread's call runs
+/// on the reader). NUL-terminated and borrowed, with
 /// the lifetime of `gazette_reader_fragment`'s view.
 #[no_mangle]
 pub extern "C" fn gazette_reader_fragment_url(reader: *const gazette_reader) -> *const c_char {
