@@ -105,21 +105,27 @@
  * | object                      | guarantee                                       |
  * |-----------------------------|-------------------------------------------------|
  * | gazette_client              | thread-safe: any call, any thread, concurrently |
- * | gazette_appender            | one call at a time; may move between threads    |
- * | gazette_reader, _retry_reader | calls are serialized; *_cancel from any thread |
- * |                             | at any time                                     |
+ * | gazette_appender            | one call at a time (*); may move between threads |
+ * | gazette_reader, _retry_reader | one call at a time (*); *_cancel from any    |
+ * |                             | thread at any time                              |
  * | gazette_config, _journal_spec, _apply_request, _append_options, |
  * | _read_options               | not thread-safe while being changed             |
  * | gazette_error, lists, journals, fragments, selectors | immutable: read from any thread |
  * | gazette_append_service, gazette_cq, gazette_polled_list | thread-safe  |
- * | gazette_async_append        | one call at a time; may move between threads    |
+ * | gazette_async_append        | one call at a time (*); may move between threads |
  * | gazette_append_future       | thread-safe (poll, wait, accessors, set_*)      |
  * | gazette_op_futures, _append_service_options | not thread-safe while changed |
  * | status and version helpers  | thread-safe, static results                     |
+ * (*) Detected: a call made while another call runs on the same handle on
+ * another thread returns GAZETTE_STATUS_BUSY at once and changes nothing
+ * (accessors without a status return -1 or NULL). It is a bug of the
+ * caller, reported instead of corrupting the handle; frees are not
+ * detected (free a handle after its last call has returned).
  * Callbacks (gazette_append_future_set_callback) run on a library thread:
  * return quickly, never block or wait with a non-zero timeout, never close
  * the client; they may poll, read and free the future they were given.
- * Functions taking a `const` pointer may run concurrently on the same object.
+ * Other functions taking a `const` pointer may run concurrently on the same
+ * object.
  * Any handle may be freed from any thread, including a library thread.
  *
  * Processes. Handles do not survive fork(): used in a child they return
@@ -164,6 +170,10 @@ enum gazette_status
     GAZETTE_STATUS_CLOSED = 104,
     // The handle was created in another process: this process is a `fork()` child.
     GAZETTE_STATUS_FORKED = 105,
+    // The handle is in use by a call on another thread, and it takes one
+    // call at a time (a reader, an appender, an async append): nothing was
+    // done. Use each such handle from one thread at a time.
+    GAZETTE_STATUS_BUSY = 106,
     // Broker status JOURNAL_NOT_FOUND: the journal does not exist (or is not visible to the caller).
     GAZETTE_STATUS_JOURNAL_NOT_FOUND = 201,
     // Broker status NO_JOURNAL_PRIMARY_BROKER: the journal has no primary broker right now.
@@ -210,6 +220,10 @@ enum gazette_status
     GAZETTE_STATUS_DEPENDENCY_FAILED = 305,
     // The broker lacks the RPC (it answered gRPC UNIMPLEMENTED): it is older than the feature.
     GAZETTE_STATUS_UNSUPPORTED = 306,
+    // A broker message was larger than the client's receive limit
+    // (`gazette_config_set_max_message_size`); the RPC ended, the
+    // client stays usable.
+    GAZETTE_STATUS_MESSAGE_TOO_LARGE = 307,
     // gRPC CANCELLED.
     GAZETTE_STATUS_GRPC_CANCELLED = 401,
     // gRPC UNKNOWN (brokers report request validation failures this way).
@@ -346,16 +360,18 @@ typedef struct gazette_append_service gazette_append_service;
 // `gazette_append_service_options_free`.
 typedef struct gazette_append_service_options gazette_append_service_options;
 
-// One append transaction. Not safe for concurrent use: one call at a time
-// (it may move between threads). Free with `gazette_appender_free`.
+// One append transaction. One call at a time (it may move between
+// threads): a call made while another runs on another thread returns BUSY
+// at once and changes nothing. Free with `gazette_appender_free`.
 typedef struct gazette_appender gazette_appender;
 
 // A list of changes (upserts and deletes) applied together. Free with
 // `gazette_apply_request_free`.
 typedef struct gazette_apply_request gazette_apply_request;
 
-// Write access to a batch. Not safe for concurrent use: one call at a
-// time (it may move between threads). Ends with
+// Write access to a batch. One call at a time (it may move between
+// threads): a write or require made while another runs on another thread
+// returns BUSY at once and changes nothing. Ends with
 // `gazette_async_append_release` (commit) or `gazette_async_append_free`
 // (roll back); each takes ownership.
 typedef struct gazette_async_append gazette_async_append;
@@ -422,13 +438,17 @@ typedef struct gazette_polled_list gazette_polled_list;
 // `gazette_read_options_free`.
 typedef struct gazette_read_options gazette_read_options;
 
-// A reader of one journal through one Read RPC. Calls are serialized (one
-// read at a time), but `gazette_reader_cancel` may come from any thread at
-// any time. Free with `gazette_reader_free`.
+// A reader of one journal through one Read RPC. One call at a time (it
+// may move between threads): a call made while another runs on another
+// thread returns BUSY at once and changes nothing (the accessors answer -1
+// or NULL), but `gazette_reader_cancel` may come from any thread at any
+// time. Free with `gazette_reader_free`.
 typedef struct gazette_reader gazette_reader;
 
-// A retrying reader of one journal. Calls are serialized (one read at a
-// time), but `gazette_retry_reader_cancel` may come from any thread at any
+// A retrying reader of one journal. One call at a time (it may move
+// between threads): a call made while another runs on another thread
+// returns BUSY at once and changes nothing (the accessors answer -1 or
+// NULL), but `gazette_retry_reader_cancel` may come from any thread at any
 // time. Free with `gazette_retry_reader_free`.
 typedef struct gazette_retry_reader gazette_retry_reader;
 
@@ -735,7 +755,7 @@ gazette_status gazette_append_service_start(const struct gazette_append_service 
 // `timeout_ms` for the broker to acknowledge. Aborting a finished
 // appender does nothing. The appender must still be freed.
 //
-// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED, FORKED, TIMED_OUT.
+// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED, FORKED, TIMED_OUT, BUSY.
 gazette_status gazette_appender_abort(struct gazette_appender *appender,
                                       int32_t timeout_ms,
                                       struct gazette_error **err);
@@ -758,9 +778,9 @@ gazette_status gazette_appender_close(struct gazette_appender *appender,
 // `[begin, end)` of exactly this transaction's bytes, their SHA-1 sum and
 // the journal's codec, read with the `gazette_fragment_*` accessors (it has
 // no backing store or mod time: it is not persisted yet). NULL before a
-// successful `gazette_appender_close` (or for NULL). Borrowed: never free
-// it; valid until the appender is freed. Not concurrently with a call that
-// mutates this appender.
+// successful `gazette_appender_close` (or for NULL, or while another
+// thread's call runs on the appender). Borrowed: never free it; valid
+// until the appender is freed.
 const struct gazette_fragment *gazette_appender_commit(const struct gazette_appender *appender);
 
 // Takes ownership of an appender and frees it. NULL is a no-op. An
@@ -785,7 +805,8 @@ gazette_status gazette_appender_new(const struct gazette_client *client,
 //
 // Errors: NULL_POINTER, INVALID_STATE (closed, aborted, or an earlier call
 // timed out), TIMED_OUT (the transaction is then rolled back), CLOSED,
-// FORKED, and broker statuses when the broker rejected the append early
+// FORKED, BUSY (another thread's call is running on the appender), and
+// broker statuses when the broker rejected the append early
 // (JOURNAL_NOT_FOUND, NOT_ALLOWED, FRAGMENT_STORE_UNHEALTHY, ...).
 gazette_status gazette_appender_write(struct gazette_appender *appender,
                                       const uint8_t *data,
@@ -858,7 +879,7 @@ gazette_status gazette_async_append_release(struct gazette_async_append *aa,
 // copied). The first one is kept; release then rolls back exactly this
 // caller's bytes and returns it, while the batch goes on with others'.
 //
-// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (status OK).
+// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (status OK), BUSY.
 gazette_status gazette_async_append_require(struct gazette_async_append *aa,
                                             gazette_status status,
                                             const char *message,
@@ -870,7 +891,8 @@ gazette_status gazette_async_append_require(struct gazette_async_append *aa,
 // broker sees them after release. A failed write (FRAGMENT_IO) makes
 // release fail too.
 //
-// Errors: NULL_POINTER, FRAGMENT_IO (the spill file could not be written).
+// Errors: NULL_POINTER, FRAGMENT_IO (the spill file could not be written),
+// BUSY.
 gazette_status gazette_async_append_write(struct gazette_async_append *aa,
                                           const uint8_t *data,
                                           size_t len,
@@ -1524,10 +1546,10 @@ gazette_status gazette_read_options_set_offset(struct gazette_read_options *opts
 // returns WOULD_BLOCK again, arm again. An event may find its bytes taken
 // by a read made meanwhile (then that read returns WOULD_BLOCK: re-arm).
 // Arming twice before the event replaces the first arming (one event).
-// Freeing the reader first drops the event. Serialized with the reader's
-// other calls (call it from the thread that reads).
+// Freeing the reader first drops the event. One call at a time with the
+// reader's other calls (call it from the thread that reads).
 //
-// Errors: NULL_POINTER, CLOSED, FORKED.
+// Errors: NULL_POINTER, CLOSED, FORKED, BUSY.
 gazette_status gazette_reader_arm(const struct gazette_reader *reader,
                                   const struct gazette_cq *cq,
                                   uint64_t tag,
@@ -1540,7 +1562,8 @@ void gazette_reader_cancel(const struct gazette_reader *reader);
 
 // The fragment the reader is in: that of the last metadata frame, which
 // also describes the content that followed it (for a fragment read
-// directly, the fragment being read). NULL before any (or for NULL).
+// directly, the fragment being read). NULL before any (or for NULL, or
+// while another thread's call runs on the reader).
 // Borrowed: read it with the `gazette_fragment_*` accessors, never free
 // it; valid until the next read, seek or free of this reader. Not
 // concurrently with a read or seek of this reader.
@@ -1548,7 +1571,8 @@ const struct gazette_fragment *gazette_reader_fragment(const struct gazette_read
 
 // The URL of the current fragment as the broker gave it with the last
 // metadata frame (set for persisted fragments, e.g. `file:///...`), or an
-// empty string if none (also for NULL). NUL-terminated and borrowed, with
+// empty string if none (also for NULL, or while another thread's call runs
+// on the reader). NUL-terminated and borrowed, with
 // the lifetime of `gazette_reader_fragment`'s view.
 const char *gazette_reader_fragment_url(const struct gazette_reader *reader);
 
@@ -1586,7 +1610,8 @@ gazette_status gazette_reader_next(const struct gazette_reader *reader,
                                    struct gazette_error **err);
 
 // The journal offset of the next byte the caller will get (-1 for NULL, or
-// -1 before the first read of a reader opened at -1).
+// -1 before the first read of a reader opened at -1, or while another
+// thread's call runs on the reader).
 int64_t gazette_reader_offset(const struct gazette_reader *reader);
 
 // Copies up to `cap` next bytes of the journal into `buf`, waiting up to
@@ -1603,8 +1628,13 @@ int64_t gazette_reader_offset(const struct gazette_reader *reader);
 //   flight and the next call continues it;
 // - CANCELLED after `gazette_reader_cancel`; errors such as
 //   OFFSET_NOT_YET_AVAILABLE (non-blocking read at the write head),
-//   JOURNAL_NOT_FOUND, NOT_JOURNAL_BROKER, gRPC and fragment errors. After
-//   an error the reader is finished: later calls return the same error.
+//   JOURNAL_NOT_FOUND, NOT_JOURNAL_BROKER, gRPC and fragment errors,
+//   INVALID_RESPONSE (the broker broke the Read protocol: a gap or overlap,
+//   content outside its fragment; no byte of it is returned) and
+//   MESSAGE_TOO_LARGE. After an error the reader is finished: later calls
+//   return the same error;
+// - BUSY: another thread's call is running on this reader (nothing done);
+//   INVALID_ARGUMENT for `cap` 0 or above PTRDIFF_MAX.
 //
 // `*n` is 0 for every result but OK.
 gazette_status gazette_reader_read(const struct gazette_reader *reader,
@@ -1621,21 +1651,21 @@ gazette_status gazette_reader_read(const struct gazette_reader *reader,
 // or use a retry reader, which seeks anywhere).
 //
 // Errors: NULL_POINTER, INVALID_ARGUMENT, SEEK_REQUIRES_NEW_READER,
-// TIMED_OUT (the reader is then unusable), CLOSED, FORKED.
+// TIMED_OUT (the reader is then unusable), CLOSED, FORKED, BUSY.
 gazette_status gazette_reader_seek(const struct gazette_reader *reader,
                                    int64_t offset,
                                    int32_t timeout_ms,
                                    struct gazette_error **err);
 
 // The journal's write head as last reported by the broker, or -1 if not
-// known yet (or for NULL).
+// known yet (or for NULL, or while another thread's call runs on it).
 int64_t gazette_reader_write_head(const struct gazette_reader *reader);
 
 // Arms the retry reader for an event loop: one READ_READY event to `cq`
 // once a read with timeout 0 would not return WOULD_BLOCK; as
 // `gazette_reader_arm`.
 //
-// Errors: NULL_POINTER, CLOSED, FORKED.
+// Errors: NULL_POINTER, CLOSED, FORKED, BUSY.
 gazette_status gazette_retry_reader_arm(const struct gazette_retry_reader *reader,
                                         const struct gazette_cq *cq,
                                         uint64_t tag,
@@ -1683,11 +1713,15 @@ gazette_status gazette_retry_reader_next(const struct gazette_retry_reader *read
                                          size_t *len,
                                          struct gazette_error **err);
 
-// The journal offset of the next byte the caller will get (-1 for NULL).
+// The journal offset of the next byte the caller will get (-1 for NULL,
+// or while another thread's call runs on the reader).
 int64_t gazette_retry_reader_offset(const struct gazette_retry_reader *reader);
 
 // Copies up to `cap` next bytes into `buf`; as `gazette_reader_read`,
-// except that errors other than a lost reader leave it usable.
+// except that errors other than a lost reader leave it usable. A broker
+// that keeps breaking the Read protocol at the same offset is retried
+// three times, then INVALID_RESPONSE is returned; MESSAGE_TOO_LARGE is
+// returned at once.
 gazette_status gazette_retry_reader_read(const struct gazette_retry_reader *reader,
                                          uint8_t *buf,
                                          size_t cap,
@@ -1701,13 +1735,14 @@ gazette_status gazette_retry_reader_read(const struct gazette_retry_reader *read
 // waited for up to `timeout_ms` first (TIMED_OUT leaves everything as it
 // was; cancel the reader to stop a blocked read).
 //
-// Errors: NULL_POINTER, INVALID_ARGUMENT, CLOSED, FORKED.
+// Errors: NULL_POINTER, INVALID_ARGUMENT, CLOSED, FORKED, BUSY.
 gazette_status gazette_retry_reader_seek(const struct gazette_retry_reader *reader,
                                          int64_t offset,
                                          int32_t timeout_ms,
                                          struct gazette_error **err);
 
-// The write head last reported by a broker, or -1 (also for NULL).
+// The write head last reported by a broker, or -1 (also for NULL, or while
+// another thread's call runs on the reader).
 int64_t gazette_retry_reader_write_head(const struct gazette_retry_reader *reader);
 
 // Writes the selector's canonical text (includes then excludes, sorted, no

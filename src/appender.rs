@@ -7,15 +7,16 @@
 //! handle then reports INVALID_STATE, and only abort and free remain useful.
 
 use std::ffi::c_char;
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard};
 
 use bytes::Bytes;
 
 use super::append::{gazette_append_options, request_for, write_commit};
-use super::args::{bytes_ref, handle_mut, journal_in, out_ptr};
+use super::args::{bytes_ref, handle_ref, journal_in, out_ptr};
 use super::client::{client_shared, gazette_client, Shared};
 use super::error::{gazette_error, FfiError};
 use super::list::gazette_fragment;
+use super::one_call::OneCall;
 use super::ownership::{opt_ref, take_box};
 use super::runtime::Timeout;
 use super::status::gazette_status;
@@ -33,16 +34,30 @@ enum State {
     Lost(String),
 }
 
-/// One append transaction. Not safe for concurrent use: one call at a time
-/// (it may move between threads). Free with `gazette_appender_free`.
+/// One append transaction. One call at a time (it may move between
+/// threads): a call made while another runs on another thread returns BUSY
+/// at once and changes nothing. Free with `gazette_appender_free`.
 pub struct gazette_appender {
+    call: OneCall<Appending>,
+}
+
+/// What an appender's calls change, entered by one call at a time.
+struct Appending {
     shared: Arc<Shared>,
     state: State,
     /// The committed span, once `gazette_appender_close` succeeded.
     commit: Option<Box<gazette_fragment>>,
 }
 
-impl gazette_appender {
+/// Enters the appender behind `ptr` for one call (NULL_POINTER, BUSY).
+///
+/// # Safety
+/// `ptr` must be NULL or a live appender.
+unsafe fn enter<'a>(ptr: *const gazette_appender) -> Result<MutexGuard<'a, Appending>, FfiError> {
+    handle_ref(ptr, "appender")?.call.enter("appender")
+}
+
+impl Appending {
     fn take_open(&mut self) -> Result<Box<Appender>, FfiError> {
         match std::mem::replace(&mut self.state, State::Closed) {
             State::Open(a) => Ok(a),
@@ -108,9 +123,11 @@ pub extern "C" fn gazette_appender_new(
         let request = request_for(name, opts);
         let app = Box::new(Appender::new(&shared.client, request));
         let handle = Box::new(gazette_appender {
-            shared,
-            state: State::Open(app),
-            commit: None,
+            call: OneCall::new(Appending {
+                shared,
+                state: State::Open(app),
+                commit: None,
+            }),
         });
         // SAFETY: checked non-NULL above.
         unsafe { *out = Box::into_raw(handle) };
@@ -124,7 +141,8 @@ pub extern "C" fn gazette_appender_new(
 ///
 /// Errors: NULL_POINTER, INVALID_STATE (closed, aborted, or an earlier call
 /// timed out), TIMED_OUT (the transaction is then rolled back), CLOSED,
-/// FORKED, and broker statuses when the broker rejected the append early
+/// FORKED, BUSY (another thread's call is running on the appender), and
+/// broker statuses when the broker rejected the append early
 /// (JOURNAL_NOT_FOUND, NOT_ALLOWED, FRAGMENT_STORE_UNHEALTHY, ...).
 #[no_mangle]
 pub extern "C" fn gazette_appender_write(
@@ -136,7 +154,8 @@ pub extern "C" fn gazette_appender_write(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let a = unsafe { handle_mut(appender, "appender") }?;
+        let mut guard = unsafe { enter(appender) }?;
+        let a = &mut *guard;
         let data = unsafe { bytes_ref(data, len, "data") }?;
         Timeout::from_ms(timeout_ms)?;
         if let State::Open(app) = &mut a.state {
@@ -174,7 +193,8 @@ pub extern "C" fn gazette_appender_close(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let a = unsafe { handle_mut(appender, "appender") }?;
+        let mut guard = unsafe { enter(appender) }?;
+        let a = &mut *guard;
         let result = a.run(timeout_ms, |mut app| async move {
             let r = app.close().await.map_err(FfiError::from);
             let r = r.map(|()| app.response.clone());
@@ -196,16 +216,20 @@ pub extern "C" fn gazette_appender_close(
 /// `[begin, end)` of exactly this transaction's bytes, their SHA-1 sum and
 /// the journal's codec, read with the `gazette_fragment_*` accessors (it has
 /// no backing store or mod time: it is not persisted yet). NULL before a
-/// successful `gazette_appender_close` (or for NULL). Borrowed: never free
-/// it; valid until the appender is freed. Not concurrently with a call that
-/// mutates this appender.
+/// successful `gazette_appender_close` (or for NULL, or while another
+/// thread's call runs on the appender). Borrowed: never free it; valid
+/// until the appender is freed.
 #[no_mangle]
 pub extern "C" fn gazette_appender_commit(
     appender: *const gazette_appender,
 ) -> *const gazette_fragment {
     ffi_boundary!({
-        opt_ref(appender)
-            .and_then(|a| a.commit.as_deref())
+        let Some(a) = opt_ref(appender).and_then(|a| a.call.try_enter()) else {
+            return std::ptr::null();
+        };
+        // The box stays put until the appender is freed.
+        a.commit
+            .as_deref()
             .map_or(std::ptr::null(), |f| f as *const gazette_fragment)
     })
 }
@@ -214,7 +238,7 @@ pub extern "C" fn gazette_appender_commit(
 /// `timeout_ms` for the broker to acknowledge. Aborting a finished
 /// appender does nothing. The appender must still be freed.
 ///
-/// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED, FORKED, TIMED_OUT.
+/// Errors: NULL_POINTER, INVALID_ARGUMENT (bad timeout), CLOSED, FORKED, TIMED_OUT, BUSY.
 #[no_mangle]
 pub extern "C" fn gazette_appender_abort(
     appender: *mut gazette_appender,
@@ -223,7 +247,8 @@ pub extern "C" fn gazette_appender_abort(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let a = unsafe { handle_mut(appender, "appender") }?;
+        let mut guard = unsafe { enter(appender) }?;
+        let a = &mut *guard;
         if !matches!(a.state, State::Open(_)) {
             return Ok(gazette_status::Ok);
         }
@@ -245,6 +270,7 @@ pub extern "C" fn gazette_appender_abort(
 pub extern "C" fn gazette_appender_free(appender: *mut gazette_appender) {
     ffi_boundary!({
         if let Some(a) = take_box(appender) {
+            let a = a.call.into_inner();
             if let State::Open(app) = a.state {
                 if a.shared.is_forked() {
                     // The runtime's threads are gone in a fork child: touch nothing.

@@ -6,22 +6,29 @@ use std::ffi::c_char;
 use std::io::Write;
 
 use super::append_future::gazette_append_future;
-use super::args::{bytes_ref, handle_mut, out_ptr, str_in};
+use super::args::{bytes_ref, handle_ref, out_ptr, str_in};
 use super::client::{forked, Shared};
 use super::error::{gazette_error, FfiError};
 use super::fork;
+use super::one_call::OneCall;
 use super::status::gazette_status;
 use gazette::append_service::AsyncAppend;
 use gazette::Error;
 
-/// Write access to a batch. Not safe for concurrent use: one call at a
-/// time (it may move between threads). Ends with
+/// Write access to a batch. One call at a time (it may move between
+/// threads): a write or require made while another runs on another thread
+/// returns BUSY at once and changes nothing. Ends with
 /// `gazette_async_append_release` (commit) or `gazette_async_append_free`
 /// (roll back); each takes ownership.
 pub struct gazette_async_append {
     /// The client's fork generation (not the client: one less shared
     /// reference count touched per append).
     fork_gen: u32,
+    call: OneCall<Writing>,
+}
+
+/// What the write calls change, entered by one call at a time.
+struct Writing {
     inner: AsyncAppend,
     /// The first error the caller required: release rolls back and returns it.
     required: Option<FfiError>,
@@ -31,8 +38,10 @@ impl gazette_async_append {
     pub(crate) fn boxed(shared: &Shared, inner: AsyncAppend) -> *mut gazette_async_append {
         Box::into_raw(Box::new(gazette_async_append {
             fork_gen: shared.fork_generation(),
-            inner,
-            required: None,
+            call: OneCall::new(Writing {
+                inner,
+                required: None,
+            }),
         }))
     }
 }
@@ -42,7 +51,8 @@ impl gazette_async_append {
 /// broker sees them after release. A failed write (FRAGMENT_IO) makes
 /// release fail too.
 ///
-/// Errors: NULL_POINTER, FRAGMENT_IO (the spill file could not be written).
+/// Errors: NULL_POINTER, FRAGMENT_IO (the spill file could not be written),
+/// BUSY.
 #[no_mangle]
 pub extern "C" fn gazette_async_append_write(
     aa: *mut gazette_async_append,
@@ -52,7 +62,9 @@ pub extern "C" fn gazette_async_append_write(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let aa = unsafe { handle_mut(aa, "aa") }?;
+        let mut aa = unsafe { handle_ref(aa, "aa") }?
+            .call
+            .enter("async append")?;
         let data = unsafe { bytes_ref(data, len, "data") }?;
         aa.inner
             .write_all(data)
@@ -66,7 +78,7 @@ pub extern "C" fn gazette_async_append_write(
 /// copied). The first one is kept; release then rolls back exactly this
 /// caller's bytes and returns it, while the batch goes on with others'.
 ///
-/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (status OK).
+/// Errors: NULL_POINTER, INVALID_UTF8, INVALID_ARGUMENT (status OK), BUSY.
 #[no_mangle]
 pub extern "C" fn gazette_async_append_require(
     aa: *mut gazette_async_append,
@@ -77,7 +89,10 @@ pub extern "C" fn gazette_async_append_require(
 ) -> gazette_status {
     ffi_status!(err, {
         // SAFETY: per the documented contract of the arguments.
-        let aa = unsafe { handle_mut(aa, "aa") }?;
+        let mut guard = unsafe { handle_ref(aa, "aa") }?
+            .call
+            .enter("async append")?;
+        let aa = &mut *guard;
         let message = unsafe { str_in(message, message_len, "message") }?;
         if status == gazette_status::Ok {
             return Err(FfiError::invalid("require needs a failure status, not OK"));
@@ -115,11 +130,8 @@ pub extern "C" fn gazette_async_append_release(
         // SAFETY: created by `gazette_append_service_start`, consumed once.
         let aa = unsafe { Box::from_raw(aa) };
         let out = out_ptr(out, "out")?;
-        let gazette_async_append {
-            fork_gen,
-            inner,
-            required,
-        } = *aa;
+        let gazette_async_append { fork_gen, call } = *aa;
+        let Writing { inner, required } = call.into_inner();
         if fork::forked_since(fork_gen) {
             std::mem::forget(inner);
             return Err(forked());

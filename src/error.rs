@@ -111,6 +111,7 @@ impl From<gazette::Error> for FfiError {
             E::SeekRequiresNewReader => gazette_status::SeekRequiresNewReader,
             E::DidNotReadExpectedEof => gazette_status::DidNotReadExpectedEof,
             E::Validation(_) | E::Protocol(_) => gazette_status::InvalidResponse,
+            E::MessageTooLarge { .. } => gazette_status::MessageTooLarge,
             E::FragmentFetch { .. } | E::Http(_) => gazette_status::FragmentFetch,
             E::Codec(_) => gazette_status::Codec,
             E::Io(_) => gazette_status::FragmentIo,

@@ -45,6 +45,7 @@ pub mod fork;
 pub mod label;
 pub mod list;
 pub mod log;
+pub mod one_call;
 pub mod op_future;
 pub mod ownership;
 pub mod polled_list;

@@ -9,7 +9,7 @@
 
 use std::ffi::{c_char, CString};
 use std::io::SeekFrom;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, MutexGuard};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -19,6 +19,7 @@ use super::client::Shared;
 use super::completion_queue::Queue;
 use super::error::{to_cstring, FfiError, FfiResult};
 use super::list::gazette_fragment;
+use super::one_call::OneCall;
 use super::read_options::{gazette_read_options, read_request_for};
 use super::read_ready::{Armed, StepSignal};
 use super::runtime::{Pending, Timeout, Waited};
@@ -88,7 +89,7 @@ pub(crate) struct ReadCore {
     /// Named in broker-status errors.
     journal: String,
     cancel: Box<dyn Fn() + Send + Sync>,
-    state: Mutex<State>,
+    state: OneCall<State>,
 }
 
 impl ReadCore {
@@ -106,7 +107,7 @@ impl ReadCore {
             metadata_only: request.metadata_only,
             journal: request.journal.clone(),
             cancel,
-            state: Mutex::new(State {
+            state: OneCall::new(State {
                 source: Some(source),
                 pending: None,
                 signal: Arc::default(),
@@ -122,8 +123,10 @@ impl ReadCore {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    /// Enters the state for a call, or BUSY if another thread's call is in.
+    fn enter(&self) -> Result<MutexGuard<'_, State>, FfiError> {
+        self.state
+            .enter(if self.retry { "retry reader" } else { "reader" })
     }
 
     fn lose(&self, st: &mut State, err: FfiError) -> FfiError {
@@ -192,7 +195,7 @@ impl ReadCore {
     pub(crate) fn arm(&self, queue: Arc<Queue>, tag: u64) -> FfiResult {
         self.shared.check()?;
         let armed = Armed { queue, tag };
-        let mut st = self.lock();
+        let mut st = self.enter()?;
         if !st.leftover.is_empty() || st.lost.is_some() {
             armed.post();
             return Ok(gazette_status::Ok);
@@ -281,11 +284,13 @@ impl ReadCore {
         if buf.is_null() {
             return Err(FfiError::null("buf"));
         }
-        if cap == 0 {
-            return Err(FfiError::invalid("cap must be > 0"));
+        if cap == 0 || cap > isize::MAX as usize {
+            return Err(FfiError::invalid(format!(
+                "cap must be in 1..=PTRDIFF_MAX (got {cap})"
+            )));
         }
         let timeout = Timeout::from_ms(timeout_ms)?;
-        let mut st = self.lock();
+        let mut st = self.enter()?;
         st.lent = Bytes::new();
         match self.next(&mut st, cap, timeout)? {
             Got::Data(chunk) => {
@@ -363,7 +368,7 @@ impl ReadCore {
             *len = 0;
         }
         let timeout = Timeout::from_ms(timeout_ms)?;
-        let mut st = self.lock();
+        let mut st = self.enter()?;
         st.lent = Bytes::new();
         match self.next(&mut st, usize::MAX, timeout)? {
             Got::Data(chunk) => {
@@ -388,7 +393,7 @@ impl ReadCore {
             )));
         }
         let timeout = Timeout::from_ms(timeout_ms)?;
-        let mut st = self.lock();
+        let mut st = self.enter()?;
         st.lent = Bytes::new();
         if let Some(err) = &st.lost {
             return Err(err.clone());
@@ -447,20 +452,24 @@ impl ReadCore {
         }
     }
 
+    /// The accessors answer -1 or NULL while another thread's call is in.
     pub(crate) fn offset(&self) -> i64 {
-        let st = self.lock();
-        st.received_offset - st.leftover.len() as i64
+        self.state
+            .try_enter()
+            .map_or(-1, |st| st.received_offset - st.leftover.len() as i64)
     }
 
     pub(crate) fn write_head(&self) -> i64 {
-        self.lock().write_head
+        self.state.try_enter().map_or(-1, |st| st.write_head)
     }
 
     /// The view of the current fragment, or NULL. The box stays put until
     /// a later read or seek replaces it.
     pub(crate) fn fragment(&self) -> *const gazette_fragment {
-        self.lock()
-            .fragment_view
+        let Some(st) = self.state.try_enter() else {
+            return std::ptr::null();
+        };
+        st.fragment_view
             .as_deref()
             .map_or(std::ptr::null(), |f| f as *const gazette_fragment)
     }
@@ -468,7 +477,9 @@ impl ReadCore {
     /// The current fragment's URL (NUL-terminated, empty if none), valid as
     /// long as the fragment view.
     pub(crate) fn fragment_url(&self) -> *const c_char {
-        self.lock().fragment_url.as_ptr()
+        self.state
+            .try_enter()
+            .map_or(c"".as_ptr(), |st| st.fragment_url.as_ptr())
     }
 
     pub(crate) fn cancel(&self) {
@@ -478,7 +489,7 @@ impl ReadCore {
     /// Ends the reader; in a fork child, touches nothing of the runtime.
     pub(crate) fn close(&self) {
         self.cancel();
-        let mut st = self.lock();
+        let mut st = self.state.wait_enter();
         if self.shared.is_forked() {
             std::mem::forget(st.pending.take());
             std::mem::forget(st.source.take());

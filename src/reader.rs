@@ -17,9 +17,11 @@ use super::status::gazette_status;
 use gazette::reader::{ReadContext, Reader};
 use tokio_util::sync::CancellationToken;
 
-/// A reader of one journal through one Read RPC. Calls are serialized (one
-/// read at a time), but `gazette_reader_cancel` may come from any thread at
-/// any time. Free with `gazette_reader_free`.
+/// A reader of one journal through one Read RPC. One call at a time (it
+/// may move between threads): a call made while another runs on another
+/// thread returns BUSY at once and changes nothing (the accessors answer -1
+/// or NULL), but `gazette_reader_cancel` may come from any thread at any
+/// time. Free with `gazette_reader_free`.
 pub struct gazette_reader {
     core: ReadCore,
 }
@@ -76,8 +78,13 @@ pub extern "C" fn gazette_reader_new(
 ///   flight and the next call continues it;
 /// - CANCELLED after `gazette_reader_cancel`; errors such as
 ///   OFFSET_NOT_YET_AVAILABLE (non-blocking read at the write head),
-///   JOURNAL_NOT_FOUND, NOT_JOURNAL_BROKER, gRPC and fragment errors. After
-///   an error the reader is finished: later calls return the same error.
+///   JOURNAL_NOT_FOUND, NOT_JOURNAL_BROKER, gRPC and fragment errors,
+///   INVALID_RESPONSE (the broker broke the Read protocol: a gap or overlap,
+///   content outside its fragment; no byte of it is returned) and
+///   MESSAGE_TOO_LARGE. After an error the reader is finished: later calls
+///   return the same error;
+/// - BUSY: another thread's call is running on this reader (nothing done);
+///   INVALID_ARGUMENT for `cap` 0 or above PTRDIFF_MAX.
 ///
 /// `*n` is 0 for every result but OK.
 #[no_mangle]
@@ -117,7 +124,8 @@ pub extern "C" fn gazette_reader_next(
 }
 
 /// The journal offset of the next byte the caller will get (-1 for NULL, or
-/// -1 before the first read of a reader opened at -1).
+/// -1 before the first read of a reader opened at -1, or while another
+/// thread's call runs on the reader).
 #[no_mangle]
 pub extern "C" fn gazette_reader_offset(reader: *const gazette_reader) -> i64 {
     ffi_boundary!({
@@ -127,7 +135,7 @@ pub extern "C" fn gazette_reader_offset(reader: *const gazette_reader) -> i64 {
 }
 
 /// The journal's write head as last reported by the broker, or -1 if not
-/// known yet (or for NULL).
+/// known yet (or for NULL, or while another thread's call runs on it).
 #[no_mangle]
 pub extern "C" fn gazette_reader_write_head(reader: *const gazette_reader) -> i64 {
     ffi_boundary!({
@@ -138,7 +146,8 @@ pub extern "C" fn gazette_reader_write_head(reader: *const gazette_reader) -> i6
 
 /// The fragment the reader is in: that of the last metadata frame, which
 /// also describes the content that followed it (for a fragment read
-/// directly, the fragment being read). NULL before any (or for NULL).
+/// directly, the fragment being read). NULL before any (or for NULL, or
+/// while another thread's call runs on the reader).
 /// Borrowed: read it with the `gazette_fragment_*` accessors, never free
 /// it; valid until the next read, seek or free of this reader. Not
 /// concurrently with a read or seek of this reader.
@@ -154,7 +163,8 @@ pub extern "C" fn gazette_reader_fragment(
 
 /// The URL of the current fragment as the broker gave it with the last
 /// metadata frame (set for persisted fragments, e.g. `file:///...`), or an
-/// empty string if none (also for NULL). NUL-terminated and borrowed, with
+/// empty string if none (also for NULL, or while another thread's call runs
+/// on the reader). NUL-terminated and borrowed, with
 /// the lifetime of `gazette_reader_fragment`'s view.
 #[no_mangle]
 pub extern "C" fn gazette_reader_fragment_url(reader: *const gazette_reader) -> *const c_char {
@@ -172,10 +182,10 @@ pub extern "C" fn gazette_reader_fragment_url(reader: *const gazette_reader) -> 
 /// returns WOULD_BLOCK again, arm again. An event may find its bytes taken
 /// by a read made meanwhile (then that read returns WOULD_BLOCK: re-arm).
 /// Arming twice before the event replaces the first arming (one event).
-/// Freeing the reader first drops the event. Serialized with the reader's
-/// other calls (call it from the thread that reads).
+/// Freeing the reader first drops the event. One call at a time with the
+/// reader's other calls (call it from the thread that reads).
 ///
-/// Errors: NULL_POINTER, CLOSED, FORKED.
+/// Errors: NULL_POINTER, CLOSED, FORKED, BUSY.
 #[no_mangle]
 pub extern "C" fn gazette_reader_arm(
     reader: *const gazette_reader,
@@ -211,7 +221,7 @@ pub extern "C" fn gazette_reader_cancel(reader: *const gazette_reader) {
 /// or use a retry reader, which seeks anywhere).
 ///
 /// Errors: NULL_POINTER, INVALID_ARGUMENT, SEEK_REQUIRES_NEW_READER,
-/// TIMED_OUT (the reader is then unusable), CLOSED, FORKED.
+/// TIMED_OUT (the reader is then unusable), CLOSED, FORKED, BUSY.
 #[no_mangle]
 pub extern "C" fn gazette_reader_seek(
     reader: *const gazette_reader,

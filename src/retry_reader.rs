@@ -17,8 +17,10 @@ use super::read_options::gazette_read_options;
 use super::status::gazette_status;
 use gazette::retry_reader::RetryReader;
 
-/// A retrying reader of one journal. Calls are serialized (one read at a
-/// time), but `gazette_retry_reader_cancel` may come from any thread at any
+/// A retrying reader of one journal. One call at a time (it may move
+/// between threads): a call made while another runs on another thread
+/// returns BUSY at once and changes nothing (the accessors answer -1 or
+/// NULL), but `gazette_retry_reader_cancel` may come from any thread at any
 /// time. Free with `gazette_retry_reader_free`.
 pub struct gazette_retry_reader {
     core: ReadCore,
@@ -66,7 +68,10 @@ pub extern "C" fn gazette_retry_reader_new(
 }
 
 /// Copies up to `cap` next bytes into `buf`; as `gazette_reader_read`,
-/// except that errors other than a lost reader leave it usable.
+/// except that errors other than a lost reader leave it usable. A broker
+/// that keeps breaking the Read protocol at the same offset is retried
+/// three times, then INVALID_RESPONSE is returned; MESSAGE_TOO_LARGE is
+/// returned at once.
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_read(
     reader: *const gazette_retry_reader,
@@ -106,7 +111,7 @@ pub extern "C" fn gazette_retry_reader_next(
 /// waited for up to `timeout_ms` first (TIMED_OUT leaves everything as it
 /// was; cancel the reader to stop a blocked read).
 ///
-/// Errors: NULL_POINTER, INVALID_ARGUMENT, CLOSED, FORKED.
+/// Errors: NULL_POINTER, INVALID_ARGUMENT, CLOSED, FORKED, BUSY.
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_seek(
     reader: *const gazette_retry_reader,
@@ -121,13 +126,15 @@ pub extern "C" fn gazette_retry_reader_seek(
     })
 }
 
-/// The journal offset of the next byte the caller will get (-1 for NULL).
+/// The journal offset of the next byte the caller will get (-1 for NULL,
+/// or while another thread's call runs on the reader).
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_offset(reader: *const gazette_retry_reader) -> i64 {
     ffi_boundary!({ with_ref(reader, -1, |r| r.core.offset()) })
 }
 
-/// The write head last reported by a broker, or -1 (also for NULL).
+/// The write head last reported by a broker, or -1 (also for NULL, or while
+/// another thread's call runs on the reader).
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_write_head(reader: *const gazette_retry_reader) -> i64 {
     ffi_boundary!({ with_ref(reader, -1, |r| r.core.write_head()) })
@@ -155,7 +162,7 @@ pub extern "C" fn gazette_retry_reader_fragment_url(
 /// once a read with timeout 0 would not return WOULD_BLOCK; as
 /// `gazette_reader_arm`.
 ///
-/// Errors: NULL_POINTER, CLOSED, FORKED.
+/// Errors: NULL_POINTER, CLOSED, FORKED, BUSY.
 #[no_mangle]
 pub extern "C" fn gazette_retry_reader_arm(
     reader: *const gazette_retry_reader,

@@ -55,6 +55,10 @@ pub enum gazette_status {
     Closed = 104,
     /// The handle was created in another process: this process is a `fork()` child.
     Forked = 105,
+    /// The handle is in use by a call on another thread, and it takes one
+    /// call at a time (a reader, an appender, an async append): nothing was
+    /// done. Use each such handle from one thread at a time.
+    Busy = 106,
 
     // --- 200..299: Gazette broker statuses (200 + wire value) ---
     /// Broker status JOURNAL_NOT_FOUND: the journal does not exist (or is not visible to the caller).
@@ -105,6 +109,10 @@ pub enum gazette_status {
     DependencyFailed = 305,
     /// The broker lacks the RPC (it answered gRPC UNIMPLEMENTED): it is older than the feature.
     Unsupported = 306,
+    /// A broker message was larger than the client's receive limit
+    /// (`gazette_config_set_max_message_size`); the RPC ended, the
+    /// client stays usable.
+    MessageTooLarge = 307,
 
     // --- 400..499: gRPC and transport (400 + gRPC code) ---
     /// gRPC CANCELLED.
@@ -215,6 +223,7 @@ impl gazette_status {
         Self::InvalidState,
         Self::Closed,
         Self::Forked,
+        Self::Busy,
         Self::JournalNotFound,
         Self::NoJournalPrimaryBroker,
         Self::NotJournalPrimaryBroker,
@@ -238,6 +247,7 @@ impl gazette_status {
         Self::InvalidResponse,
         Self::DependencyFailed,
         Self::Unsupported,
+        Self::MessageTooLarge,
         Self::GrpcCancelled,
         Self::GrpcUnknown,
         Self::GrpcInvalidArgument,
@@ -313,6 +323,7 @@ impl gazette_status {
             S::InvalidState => info!("INVALID_STATE", "invalid state for this call", false),
             S::Closed => info!("CLOSED", "client is closed", false),
             S::Forked => info!("FORKED", "handle used in a forked child process", false),
+            S::Busy => info!("BUSY", "handle in use by a call on another thread", false),
             S::JournalNotFound => info!("JOURNAL_NOT_FOUND", "JOURNAL_NOT_FOUND", false),
             S::NoJournalPrimaryBroker => {
                 info!(
@@ -378,6 +389,10 @@ impl gazette_status {
             }
             S::InvalidResponse => info!("INVALID_RESPONSE", "invalid broker response", false),
             S::DependencyFailed => info!("DEPENDENCY_FAILED", "dependency failed", false),
+            S::MessageTooLarge => info!(
+                "MESSAGE_TOO_LARGE",
+                "broker message larger than the client accepts", false
+            ),
             S::Unsupported => info!(
                 "UNSUPPORTED",
                 "not supported by this broker (too old)", false
@@ -562,6 +577,8 @@ mod tests {
         assert_eq!(gazette_status::EndOfStream as i32, 3);
         assert_eq!(gazette_status::NullPointer as i32, 101);
         assert_eq!(gazette_status::Forked as i32, 105);
+        assert_eq!(gazette_status::Busy as i32, 106);
+        assert_eq!(gazette_status::MessageTooLarge as i32, 307);
         assert_eq!(gazette_status::JournalNotFound as i32, 201);
         assert_eq!(gazette_status::FragmentStoreUnhealthy as i32, 215);
         assert_eq!(gazette_status::GrpcUnavailable as i32, 414);

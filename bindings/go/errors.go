@@ -42,13 +42,16 @@ func named(s C.gazette_status) *Error { return &Error{Status: int(s)} }
 
 // Named errors, mirroring the Go client's and the broker's statuses.
 var (
-	ErrWouldBlock                 = named(C.GAZETTE_STATUS_WOULD_BLOCK)
-	ErrTimedOut                   = named(C.GAZETTE_STATUS_TIMED_OUT)
-	ErrOffsetJump                 = named(C.GAZETTE_STATUS_OFFSET_JUMP)
-	ErrCancelled                  = named(C.GAZETTE_STATUS_CANCELLED)
-	ErrInvalidArgument            = named(C.GAZETTE_STATUS_INVALID_ARGUMENT)
-	ErrInvalidState               = named(C.GAZETTE_STATUS_INVALID_STATE)
-	ErrClosed                     = named(C.GAZETTE_STATUS_CLOSED)
+	ErrWouldBlock      = named(C.GAZETTE_STATUS_WOULD_BLOCK)
+	ErrTimedOut        = named(C.GAZETTE_STATUS_TIMED_OUT)
+	ErrOffsetJump      = named(C.GAZETTE_STATUS_OFFSET_JUMP)
+	ErrCancelled       = named(C.GAZETTE_STATUS_CANCELLED)
+	ErrInvalidArgument = named(C.GAZETTE_STATUS_INVALID_ARGUMENT)
+	ErrInvalidState    = named(C.GAZETTE_STATUS_INVALID_STATE)
+	ErrClosed          = named(C.GAZETTE_STATUS_CLOSED)
+	// ErrBusy: a reader, appender or async append was called from two
+	// goroutines' C calls at once (the binding's own types serialize theirs).
+	ErrBusy                       = named(C.GAZETTE_STATUS_BUSY)
 	ErrJournalNotFound            = named(C.GAZETTE_STATUS_JOURNAL_NOT_FOUND)
 	ErrNoJournalPrimaryBroker     = named(C.GAZETTE_STATUS_NO_JOURNAL_PRIMARY_BROKER)
 	ErrNotJournalPrimaryBroker    = named(C.GAZETTE_STATUS_NOT_JOURNAL_PRIMARY_BROKER)
@@ -66,8 +69,10 @@ var (
 	ErrUnexpectedEOF              = named(C.GAZETTE_STATUS_UNEXPECTED_EOF)
 	ErrJournalDoesNotExist        = named(C.GAZETTE_STATUS_JOURNAL_DOES_NOT_EXIST)
 	ErrDependencyFailed           = named(C.GAZETTE_STATUS_DEPENDENCY_FAILED)
-	ErrUnavailable                = named(C.GAZETTE_STATUS_GRPC_UNAVAILABLE)
-	ErrTransport                  = named(C.GAZETTE_STATUS_TRANSPORT)
+	// ErrMessageTooLarge: a broker message exceeded the client's receive limit.
+	ErrMessageTooLarge = named(C.GAZETTE_STATUS_MESSAGE_TOO_LARGE)
+	ErrUnavailable     = named(C.GAZETTE_STATUS_GRPC_UNAVAILABLE)
+	ErrTransport       = named(C.GAZETTE_STATUS_TRANSPORT)
 	// ErrUnsupported: the broker is older than the release that added the RPC.
 	ErrUnsupported = named(C.GAZETTE_STATUS_UNSUPPORTED)
 )

@@ -3,18 +3,14 @@
 //! with its RPCs, and one without sends none (checked by a scripted broker
 //! on loopback that records the metadata of every RPC).
 
-// The scripted broker of the client's tests; it records each RPC's metadata.
-#[path = "../../crates/gazette/tests/common/scripted.rs"]
-mod scripted;
-
 use std::ptr::null_mut;
 
+use super::scripted::Stub;
 use crate::client::*;
 use crate::config::*;
 use crate::list::*;
 use crate::status::gazette_status as S;
 use gazette::protocol::{ListResponse, Route};
-use scripted::Stub;
 
 /// A List answer with no journals, as a broker heads it.
 fn empty_list(stub: &Stub) -> Vec<ListResponse> {

@@ -74,6 +74,14 @@ pub enum Error {
     /// A broker response broke the protocol in a way validation doesn't cover
     /// (e.g. an empty continuation chunk in a non-watch listing).
     Protocol(String),
+    /// A broker message was larger than the client accepts
+    /// ([`ClientConfig::max_receive_message_size`](crate::ClientConfig)).
+    /// The message was not read (tonic refuses it from its length prefix);
+    /// the RPC ends, the connection and the client stay usable.
+    MessageTooLarge {
+        /// tonic's text: "... found N bytes, the limit is: M bytes".
+        detail: String,
+    },
     /// A fragment fetch got a non-200 answer: `!OK fetching (<status>, "<url>")`.
     FragmentFetch {
         /// Status line, e.g. "404 Not Found".
@@ -354,6 +362,12 @@ impl fmt::Display for Error {
                 status.message()
             ),
             Error::Validation(msg) | Error::Protocol(msg) => f.write_str(msg),
+            Error::MessageTooLarge { detail } => write!(
+                f,
+                "broker message too large for this client ({detail}): raise the client's \
+                 max receive message size (ClientConfig::max_receive_message_size, \
+                 gazette_config_set_max_message_size)"
+            ),
             Error::FragmentFetch { status, url } => {
                 write!(f, "!OK fetching ({status}, {url:?})")
             }
@@ -407,6 +421,15 @@ impl From<tonic::Status> for Error {
                 .unwrap_or("this RPC")
                 .to_string();
             return Error::Unsupported { rpc, message };
+        }
+        if status.code() == tonic::Code::OutOfRange
+            && status
+                .message()
+                .starts_with("Error, decoded message length too large")
+        {
+            return Error::MessageTooLarge {
+                detail: status.message().to_string(),
+            };
         }
         Error::Grpc(status)
     }
@@ -554,6 +577,19 @@ mod tests {
         assert!(Error::NoJournalPrimaryBroker.is_retryable());
         assert!(!Error::WrongAppendOffset.is_retryable());
         assert!(!Error::Canceled.is_retryable());
+    }
+
+    #[test]
+    fn oversized_messages_are_named() {
+        let tonic_text = "Error, decoded message length too large: found 4101 bytes, \
+                          the limit is: 1024 bytes";
+        let err = Error::from(tonic::Status::out_of_range(tonic_text));
+        assert!(matches!(err, Error::MessageTooLarge { .. }), "{err:?}");
+        assert!(err.to_string().contains("found 4101 bytes"));
+        assert!(err.to_string().contains("max_receive_message_size"));
+        // Other OUT_OF_RANGE answers stay gRPC errors.
+        let other = Error::from(tonic::Status::out_of_range("offset"));
+        assert_eq!(other.grpc_code(), Some(tonic::Code::OutOfRange));
     }
 
     #[test]

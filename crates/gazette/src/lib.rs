@@ -31,6 +31,7 @@ pub mod fragments;
 pub mod list;
 pub mod op_future;
 pub mod polled_list;
+mod read_checks;
 pub mod reader;
 pub mod retry_reader;
 pub mod route_cache;

@@ -22,6 +22,20 @@
 //! Errors: [`Error::OffsetJump`] tells that the broker skipped ahead (the
 //! request offset was moved to the new position) and the Reader stays
 //! usable. Any other error ends the Reader: later calls return it again.
+//!
+//! # A broker breaking the protocol
+//!
+//! No byte is handed out at an offset other than the one it has in the
+//! journal, nor at or past `end_offset`:
+//! * content past `end_offset` is cut off there, and the read ends with EOF
+//!   (as a direct fragment read does; Go's Reader trusts the broker here);
+//! * a frame going backwards fails validation ([`Error::Validation`], Go's
+//!   text); a content frame that leaves a gap, comes before any metadata
+//!   frame, or lies outside its metadata frame's fragment, and a fragment
+//!   URL whose file name spans another fragment, end the read with
+//!   [`Error::Protocol`] (see `read_checks.rs`);
+//! * a message over the client's receive limit is [`Error::MessageTooLarge`];
+//!   the client stays usable.
 
 use std::future::Future;
 use std::io::SeekFrom;
@@ -34,6 +48,7 @@ use tonic::Streaming;
 use super::client::Client;
 use super::error::{Error, Result};
 use super::fragment_reader::{open_fragment_url, FragmentReader, FragmentTransport};
+use super::read_checks;
 use super::router::Dispatch;
 use super::stats::Stats;
 use crate::protocol::validate::Validate;
@@ -334,6 +349,16 @@ impl Reader {
             // Content of the last frame not yet handed out?
             let done = (self.request.offset - self.response.offset).max(0) as usize;
             if self.response.content.len() > done {
+                let mut max = max;
+                if self.request.end_offset != 0 {
+                    // A broker trims its last chunk at end_offset; should one
+                    // send more, the bytes past it are never handed out.
+                    let remain = self.request.end_offset - self.request.offset;
+                    if remain <= 0 {
+                        return Ok(ReadStep::Eof);
+                    }
+                    max = max.min(remain as usize);
+                }
                 let end = self.response.content.len().min(done.saturating_add(max));
                 return Ok(ReadStep::Data(self.response.content.slice(done..end)));
             }
@@ -418,6 +443,13 @@ impl Reader {
                 frame.offset, self.request.offset
             )));
         }
+        if frame.status == Status::Ok as i32 && !frame.content.is_empty() {
+            read_checks::content_frame(
+                &frame,
+                self.response.fragment.as_ref(),
+                self.request.offset,
+            )?;
+        }
         if let Some(route) = frame.header.as_ref().and_then(|h| h.route.as_ref()) {
             self.client.update_route(&self.request.journal, route);
         }
@@ -457,6 +489,7 @@ impl Reader {
         {
             let fragment = last.fragment.clone().unwrap_or_default();
             let url = last.fragment_url.clone();
+            read_checks::fragment_url(&url, &fragment)?;
             let opened = self
                 .ctx
                 .run(open_fragment_url(

@@ -15,13 +15,17 @@
 //!   more than three retries; [`Error::Suspended`]; an invalid request
 //!   ([`Error::InvalidArgument`]);
 //! * [`Error::Fragment`] (a directly read fragment that is corrupt,
-//!   truncated or too long) once it failed again on three retries; the
-//!   reader stays at the fragment's offset;
+//!   truncated or too long), and [`Error::Validation`] / [`Error::Protocol`]
+//!   (a broker breaking the Read protocol: see [`Reader`]), once it failed
+//!   again on three retries with no byte read between; the reader stays at
+//!   the offset of the last good byte;
+//! * [`Error::MessageTooLarge`] at once (the client's own limit);
 //! * [`ReadStep::Eof`] once `end_offset` is reached.
 //!
 //! Everything else is retried: a clean end of a stream or of a directly read
-//! fragment at once, routing statuses and transport, fragment and
-//! validation errors after `backoff(attempt)`. The attempt counter starts
+//! fragment at once, routing statuses and transport errors, and fragment
+//! and protocol errors (up to the limit above) after `backoff(attempt)`.
+//! The attempt counter starts
 //! at 0 on every call.
 //!
 //! Steps are [`ReadStep`]s as for [`Reader`]: `Frame` means a frame arrived
@@ -32,9 +36,10 @@
 use std::io::SeekFrom;
 use std::sync::{Arc, Mutex};
 
-/// Retries of a directly read fragment that keeps failing before its
-/// [`Error::Fragment`] is returned (transient transfer failures recover
-/// sooner).
+/// Retries of a directly read fragment that keeps failing, or of a broker
+/// that keeps breaking the protocol, before the error is returned
+/// ([`Error::Fragment`], [`Error::Validation`], [`Error::Protocol`]);
+/// transient failures recover sooner.
 const FRAGMENT_TRIES: i32 = 3;
 
 use bytes::{Buf, Bytes, BytesMut};
@@ -133,8 +138,8 @@ pub struct RetryReader {
     transport: FragmentTransport,
     reader: Reader,
     cancel: CancelHandle,
-    /// Consecutive failures of directly read fragments with no byte
-    /// delivered since (calls return metadata frames between them, so a
+    /// Consecutive failures of directly read fragments or protocol
+    /// breaches with no byte delivered since (calls return metadata frames between them, so a
     /// per-call count would never reach [`FRAGMENT_TRIES`]).
     fragment_failures: i32,
 }
@@ -256,10 +261,13 @@ impl RetryReader {
                     return Err(err)
                 }
                 Error::Suspended | Error::InvalidArgument(_) => return Err(err),
+                // Retrying can't help a limit of this client.
+                Error::MessageTooLarge { .. } => return Err(err),
                 // A fragment file that fails to decode (or has the wrong
-                // length) again and again is corrupt, not a flaky transfer:
-                // say which, rather than loop on it.
-                Error::Fragment { .. } => {
+                // length) again and again is corrupt, not a flaky transfer,
+                // and a broker breaking the protocol at the same offset
+                // again and again is broken: say which, rather than loop.
+                Error::Fragment { .. } | Error::Validation(_) | Error::Protocol(_) => {
                     self.fragment_failures += 1;
                     if self.fragment_failures > FRAGMENT_TRIES {
                         self.fragment_failures = 0;

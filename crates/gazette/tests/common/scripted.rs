@@ -219,6 +219,14 @@ impl Stub {
         });
     }
 
+    /// Queues the same frames for each of the next `times` Read RPCs (a
+    /// broker that keeps answering the same way).
+    pub fn push_reads(&self, times: usize, frames: Vec<Frame>) {
+        for _ in 0..times {
+            self.push_read(frames.clone());
+        }
+    }
+
     pub fn push_read_script(&self, script: ReadScript) {
         self.script().reads.push_back(script);
     }
