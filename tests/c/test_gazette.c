@@ -128,6 +128,9 @@ static void test_config(void) {
     CHECK_STATUS(gazette_config_set_keep_alive(NULL, 0, 1, NULL), GAZETTE_STATUS_NULL_POINTER);
     CHECK_STATUS(gazette_config_set_file_root(cfg, S("/tmp"), NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_file_root(cfg, NULL, 0, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_verify_fragments(cfg, false, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_verify_fragments(cfg, true, NULL), GAZETTE_STATUS_OK);
+    CHECK_STATUS(gazette_config_set_verify_fragments(NULL, true, NULL), GAZETTE_STATUS_NULL_POINTER);
     CHECK_STATUS(gazette_config_set_worker_threads(cfg, 1, NULL), GAZETTE_STATUS_OK);
     CHECK_STATUS(gazette_config_set_worker_threads(cfg, 0, NULL), GAZETTE_STATUS_INVALID_ARGUMENT);
     copy = gazette_config_dup(cfg);
