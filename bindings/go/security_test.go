@@ -322,3 +322,34 @@ func TestTokenProviderFailures(t *testing.T) {
 		return gazette.Token{Token: sign(t, authKey, gazette.CapRead, time.Now().Add(time.Minute), 1)}, nil
 	})), gazette.ErrAuthCapabilityMissing, "Capability")
 }
+
+// A provider call still under way when its client is closed and freed (its
+// handle deleted) finishes without harm, and the pending call fails.
+func TestTokenProviderOutlivedByItsCall(t *testing.T) {
+	ep := secureBroker(t, true, true)
+	entered, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	cl, err := gazette.NewClient(gazette.Config{Endpoints: []string{ep}, TLSCAPEM: pem(t, "ca.pem"),
+		TLSClientCertPEM: pem(t, "client.pem"), TLSClientKeyPEM: pem(t, "client-key.pem"),
+		TokenProvider: func(req gazette.TokenRequest) (gazette.Token, error) {
+			once.Do(func() { close(entered) })
+			<-release
+			return gazette.Token{Token: sign(t, authKey, req.Capability, time.Now().Add(time.Minute), 1)}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := make(chan error, 1)
+	go func() {
+		_, err := cl.ListJournals(testCtx(t), "")
+		listed <- err
+	}()
+	<-entered
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	cl.Close(done) // closes and frees at once: the handle is deleted under the running call
+	close(release)
+	if err := <-listed; err == nil {
+		t.Fatal("a listing of a closed client succeeded")
+	}
+}

@@ -184,4 +184,26 @@ class TestSecurity < Minitest::Test
     @clients.delete(c)
     assert_equal count - 1, Gazette::TokenProviders.instance_variable_get(:@providers).size
   end
+
+  # A provider call still under way when its client is closed and freed (its
+  # id forgotten) finishes without harm, and the pending call fails.
+  def test_provider_call_outlived_by_its_client
+    entered = Queue.new
+    release = Queue.new
+    c = Gazette::Client.new(endpoints: [self.class.broker(mutual: true, auth: true)], **mtls) do |cap, _, life|
+      entered << true
+      release.pop
+      sign(AUTH_KEY, cap, Time.now + life)
+    end
+    lister = Thread.new do
+      c.list
+      nil
+    rescue Gazette::Error => e
+      e
+    end
+    entered.pop
+    c.close(timeout: 0)
+    release << true
+    assert_kind_of Gazette::Error, lister.value
+  end
 end
