@@ -6,7 +6,6 @@ package gazette
 import "C"
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -18,10 +17,14 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if e.Message == "" {
-		return "gazette: " + StatusName(e.Status)
+	msg := "gazette: " + StatusName(e.Status)
+	if e.Message != "" {
+		msg += ": " + e.Message
 	}
-	return fmt.Sprintf("gazette: %s: %s", StatusName(e.Status), e.Message)
+	if h, ok := securityHints[e.Status]; ok {
+		msg += " (Go: " + h + ")"
+	}
+	return msg
 }
 
 // Is reports whether target is an *Error with the same status.
@@ -75,7 +78,56 @@ var (
 	ErrTransport       = named(C.GAZETTE_STATUS_TRANSPORT)
 	// ErrUnsupported: the broker is older than the release that added the RPC.
 	ErrUnsupported = named(C.GAZETTE_STATUS_UNSUPPORTED)
+	// Refusals by a broker that are not one of the security failures below.
+	ErrUnauthenticated  = named(C.GAZETTE_STATUS_GRPC_UNAUTHENTICATED)
+	ErrPermissionDenied = named(C.GAZETTE_STATUS_GRPC_PERMISSION_DENIED)
 )
+
+// Security failures (TLS and authorization), one per status 600-614. Each
+// error's text is the library's message saying what to fix, followed by
+// the Config field to look at.
+var (
+	// The broker's certificate is not signed by a trusted CA.
+	ErrTLSUntrustedCertificate = named(C.GAZETTE_STATUS_TLS_UNTRUSTED_CERTIFICATE)
+	// The broker's certificate is expired or not yet valid.
+	ErrTLSCertificateExpired = named(C.GAZETTE_STATUS_TLS_CERTIFICATE_EXPIRED)
+	// The broker's certificate does not name the host dialed (or TLSServerName).
+	ErrTLSWrongHost = named(C.GAZETTE_STATUS_TLS_WRONG_HOST)
+	// The broker requires a client certificate and none was configured.
+	ErrTLSClientCertificateRequired = named(C.GAZETTE_STATUS_TLS_CLIENT_CERTIFICATE_REQUIRED)
+	// The broker refused the client certificate.
+	ErrTLSClientCertificateRejected = named(C.GAZETTE_STATUS_TLS_CLIENT_CERTIFICATE_REJECTED)
+	// Another TLS handshake failure.
+	ErrTLSHandshake = named(C.GAZETTE_STATUS_TLS_HANDSHAKE)
+	// The broker requires a token and the RPC had none.
+	ErrAuthTokenMissing = named(C.GAZETTE_STATUS_AUTH_TOKEN_MISSING)
+	// The token had expired (retryable: retried with a new token where the
+	// library retries).
+	ErrAuthTokenExpired = named(C.GAZETTE_STATUS_AUTH_TOKEN_EXPIRED)
+	// The token does not verify (wrong key, malformed).
+	ErrAuthTokenInvalid = named(C.GAZETTE_STATUS_AUTH_TOKEN_INVALID)
+	// The token lacks the capability the RPC needs.
+	ErrAuthCapabilityMissing = named(C.GAZETTE_STATUS_AUTH_CAPABILITY_MISSING)
+	// Config.TokenProvider failed (returned an error, panicked, or gave an
+	// empty or malformed token).
+	ErrAuthTokenProvider = named(C.GAZETTE_STATUS_AUTH_TOKEN_PROVIDER)
+)
+
+// securityHints name the Config fields behind each security failure; the
+// library's own message names the C functions.
+var securityHints = map[int]string{
+	int(C.GAZETTE_STATUS_TLS_UNTRUSTED_CERTIFICATE):       "set Config.TLSCAFile or TLSCAPEM to the CA that issued the brokers' certificates",
+	int(C.GAZETTE_STATUS_TLS_CERTIFICATE_EXPIRED):         "the broker's certificate must be renewed, or this machine's clock is wrong",
+	int(C.GAZETTE_STATUS_TLS_WRONG_HOST):                  "dial a name the certificate lists, or set Config.TLSServerName",
+	int(C.GAZETTE_STATUS_TLS_CLIENT_CERTIFICATE_REQUIRED): "set Config.TLSClientCertPEM and TLSClientKeyPEM",
+	int(C.GAZETTE_STATUS_TLS_CLIENT_CERTIFICATE_REJECTED): "use a client certificate issued by a CA in the broker's --tls-client-ca (Config.TLSClientCertPEM)",
+	int(C.GAZETTE_STATUS_TLS_HANDSHAKE):                   "check that the endpoint serves TLS and the Config.TLS* fields",
+	int(C.GAZETTE_STATUS_AUTH_TOKEN_MISSING):              "set Config.AuthKeys to the brokers' --auth-keys, or Config.TokenProvider",
+	int(C.GAZETTE_STATUS_AUTH_TOKEN_EXPIRED):              "give Config.TokenProvider's tokens a longer life (Token.ValidFor, exp), or check the clocks",
+	int(C.GAZETTE_STATUS_AUTH_TOKEN_INVALID):              "Config.AuthKeys must hold a key of the brokers' --auth-keys first, or fix the provider's or bearer token",
+	int(C.GAZETTE_STATUS_AUTH_CAPABILITY_MISSING):         "Config.TokenProvider must grant the TokenRequest's Capability",
+	int(C.GAZETTE_STATUS_AUTH_TOKEN_PROVIDER):             "Config.TokenProvider returned an error (1), panicked (2) or gave an empty or invalid token (3)",
+}
 
 // takeErr turns a status and optional error object into a Go error (nil for
 // OK) and frees the object.

@@ -8,6 +8,7 @@ end
 require_relative "gazette/native"
 require_relative "gazette/errors"
 require_relative "gazette/call"
+require_relative "gazette/token_provider"
 require_relative "gazette/client"
 require_relative "gazette/reader"
 require_relative "gazette/appender"

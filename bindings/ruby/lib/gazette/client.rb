@@ -9,7 +9,24 @@ module Gazette
 
     attr_reader :ptr # :nodoc:
 
-    def initialize(endpoints:, zone: nil, token: nil, file_root: nil, connect_timeout: nil, request_timeout: nil)
+    # TLS (https:// endpoints): tls_ca_file: / tls_ca_pem: (a CA bundle
+    # replacing the system trust store), tls_client_cert: + tls_client_key:
+    # (PEM text, for brokers requiring client certificates),
+    # tls_server_name: (the name certificates are verified against).
+    # Authorization (precedence: token provider, auth_keys:, token:):
+    # auth_keys: (the cluster's --auth-keys: the client signs its tokens),
+    # auth_token_lifetime: (seconds, for every token), and token_provider:
+    # (or a block) called as provider.call(capability, selector, lifetime)
+    # on a library thread, returning a token String or [token, valid_for
+    # seconds]; the client holds it until closed or collected.
+    def initialize(endpoints:, zone: nil, token: nil, file_root: nil, connect_timeout: nil, request_timeout: nil,
+                   tls_ca_file: nil, tls_ca_pem: nil, tls_client_cert: nil, tls_client_key: nil, tls_server_name: nil,
+                   auth_keys: nil, auth_token_lifetime: nil, token_provider: nil, &block)
+      raise ArgumentError, "give token_provider: or a block, not both" if token_provider && block
+
+      provider = token_provider || block
+      raise ArgumentError, "token_provider: must respond to call" if provider && !provider.respond_to?(:call)
+
       cfg = Call.auto(Native.gazette_config_new, :gazette_config_free)
       Array(endpoints).each { |ep| set_str(cfg, :gazette_config_add_endpoint, ep) }
       set_str(cfg, :gazette_config_set_zone, zone) if zone
@@ -17,9 +34,43 @@ module Gazette
       set_str(cfg, :gazette_config_set_file_root, file_root) if file_root
       check { |e| Native.gazette_config_set_connect_timeout_ms(cfg, (connect_timeout * 1000).ceil, e) } if connect_timeout
       check { |e| Native.gazette_config_set_request_timeout_ms(cfg, (request_timeout * 1000).ceil, e) } if request_timeout
-      out = FFI::MemoryPointer.new(:pointer)
-      check { |e| Native.gazette_client_new(cfg, out, e) }
-      @ptr = Call.auto(out.read_pointer, :gazette_client_free)
+      set_str(cfg, :gazette_config_set_tls_ca_file, tls_ca_file) if tls_ca_file
+      set_str(cfg, :gazette_config_set_tls_ca_pem, tls_ca_pem) if tls_ca_pem
+      if tls_client_cert || tls_client_key
+        c, cl = buf(tls_client_cert)
+        k, kl = buf(tls_client_key)
+        begin
+          check { |e| Native.gazette_config_set_tls_client_cert(cfg, c, cl, k, kl, e) }
+        ensure
+          k.clear
+        end
+      end
+      set_str(cfg, :gazette_config_set_tls_server_name, tls_server_name) if tls_server_name
+      set_str(cfg, :gazette_config_set_auth_keys, auth_keys) if auth_keys
+      if auth_token_lifetime
+        check { |e| Native.gazette_config_set_auth_token_lifetime_ms(cfg, (auth_token_lifetime * 1000).ceil, e) }
+      end
+      id = provider && TokenProviders.register(provider)
+      begin
+        if id
+          check { |e| Native.gazette_config_set_token_provider(cfg, TokenProviders::TRAMPOLINE, FFI::Pointer.new(id), e) }
+        end
+        out = FFI::MemoryPointer.new(:pointer)
+        check { |e| Native.gazette_client_new(cfg, out, e) }
+      rescue Exception # rubocop:disable Lint/RescueException
+        TokenProviders.unregister(id) if id
+        raise
+      end
+      @ptr = FFI::AutoPointer.new(out.read_pointer, Client.releaser(id))
+    end
+
+    # Frees a native client, then forgets its token provider (built here so
+    # the closure holds no Client).
+    def self.releaser(provider_id) # :nodoc:
+      lambda do |ptr|
+        Native.gazette_client_free(ptr)
+        TokenProviders.unregister(provider_id) if provider_id
+      end
     end
 
     # Waits up to timeout seconds for in-flight work, then frees the client.

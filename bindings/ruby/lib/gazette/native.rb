@@ -36,6 +36,16 @@ module Gazette
     fn :gazette_config_set_file_root, [P, P, :size_t, P], S
     fn :gazette_config_set_connect_timeout_ms, [P, :int64, P], S
     fn :gazette_config_set_request_timeout_ms, [P, :int64, P], S
+    fn :gazette_config_set_tls_ca_file, [P, P, :size_t, P], S
+    fn :gazette_config_set_tls_ca_pem, [P, P, :size_t, P], S
+    fn :gazette_config_set_tls_client_cert, [P, P, :size_t, P, :size_t, P], S
+    fn :gazette_config_set_tls_server_name, [P, P, :size_t, P], S
+    fn :gazette_config_set_auth_keys, [P, P, :size_t, P], S
+    fn :gazette_config_set_auth_token_lifetime_ms, [P, :int64, P], S
+    # gazette_token_provider_fn(userdata, capability, selector, selector_len, lifetime_ms, out)
+    callback :gazette_token_provider_fn, [P, :uint32, P, :size_t, :int64, P], :int32
+    fn :gazette_config_set_token_provider, [P, :gazette_token_provider_fn, P, P], S
+    fn :gazette_token_set, [P, P, :size_t, :int64, P], S
     fn :gazette_client_new, [P, P, P], S
     fn :gazette_client_free, [P], :void
     fn :gazette_client_close, [P, :int32, P], S, blocking: true
