@@ -282,6 +282,19 @@ impl Error {
                     return true;
                 }
             }
+            // A write or read on a socket the broker closed, as h2 reports
+            // it when the process stopped under a streaming request ("stream
+            // closed because of a broken pipe", code Unknown). Other I/O
+            // kinds (a TLS certificate's InvalidData, say) stay answers.
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind::*;
+                if matches!(
+                    io.kind(),
+                    BrokenPipe | ConnectionReset | ConnectionAborted | NotConnected | UnexpectedEof
+                ) {
+                    return true;
+                }
+            }
             if let Some(h2) = err.downcast_ref::<h2::Error>() {
                 return h2.is_go_away()
                     || h2.is_io()
@@ -479,6 +492,36 @@ impl From<Error> for std::io::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn status_with_io(kind: std::io::ErrorKind) -> Error {
+        let mut status = tonic::Status::unknown("transport error");
+        status.set_source(std::sync::Arc::new(std::io::Error::new(
+            kind,
+            "stream closed",
+        )));
+        Error::Grpc(status)
+    }
+
+    #[test]
+    fn a_closed_socket_under_the_rpc_is_a_dropped_connection() {
+        use std::io::ErrorKind::*;
+        for kind in [
+            BrokenPipe,
+            ConnectionReset,
+            ConnectionAborted,
+            NotConnected,
+            UnexpectedEof,
+        ] {
+            let err = status_with_io(kind);
+            assert!(err.is_dropped_connection(), "{kind:?}");
+            assert!(err.is_unavailable(), "{kind:?}");
+            assert!(err.is_transport_failure(), "{kind:?}");
+        }
+        for kind in [InvalidData, PermissionDenied, Other] {
+            assert!(!status_with_io(kind).is_dropped_connection(), "{kind:?}");
+        }
+        assert!(!Error::Grpc(tonic::Status::unknown("transport error")).is_dropped_connection());
+    }
 
     #[test]
     fn texts_match_go() {

@@ -66,7 +66,7 @@ async fn broker_stopped_and_restarted_mid_append() {
     if real_broker_configured() {
         return;
     }
-    let rss = rss_kib();
+    let rss = measure().await;
     let c = Cluster::start(1, Duration::from_millis(20)).await;
     let journal = "faults/restart-mid-append";
     c.create(journal, CompressionCodec::None, 16 << 10, 1).await;
@@ -125,7 +125,7 @@ async fn broker_stopped_and_restarted_mid_append() {
         "broker_stopped_and_restarted_mid_append",
         &c.client,
         acked,
-        rss,
+        &rss,
     );
 }
 
@@ -134,7 +134,7 @@ async fn broker_stopped_and_restarted_mid_read() {
     if real_broker_configured() {
         return;
     }
-    let rss = rss_kib();
+    let rss = measure().await;
     let c = Cluster::start(1, Duration::from_millis(20)).await;
     let journal = "faults/restart-mid-read";
     c.create(journal, CompressionCodec::Gzip, 32 << 10, 1).await;
@@ -196,7 +196,7 @@ async fn broker_stopped_and_restarted_mid_read() {
         "broker_stopped_and_restarted_mid_read",
         &c.client,
         acked,
-        rss,
+        &rss,
     );
 }
 
@@ -205,7 +205,7 @@ async fn broker_stopped_and_restarted_mid_append_service_batch() {
     if real_broker_configured() {
         return;
     }
-    let rss = rss_kib();
+    let rss = measure().await;
     let c = Cluster::start(1, Duration::from_millis(20)).await;
     let journals: Vec<String> = (0..3).map(|j| format!("faults/restart-svc-{j}")).collect();
     for j in &journals {
@@ -272,7 +272,7 @@ async fn broker_stopped_and_restarted_mid_append_service_batch() {
         "broker_stopped_and_restarted_mid_append_service_batch",
         &c.client,
         acked,
-        rss,
+        &rss,
     );
 }
 
@@ -281,7 +281,7 @@ async fn streams_cut_after_n_bytes() {
     if real_broker_configured() {
         return;
     }
-    let rss = rss_kib();
+    let rss = measure().await;
     let c = Cluster::start(1, Duration::ZERO).await;
     let journal = "faults/cut";
     c.create(journal, CompressionCodec::None, 1 << 20, 1).await;
@@ -307,7 +307,7 @@ async fn streams_cut_after_n_bytes() {
         let read = read_back(&c.client, journal, stored.len() as i64).await;
         assert_same_bytes(journal, &read, &stored);
     }
-    report("streams_cut_after_n_bytes", &c.client, acked, rss);
+    report("streams_cut_after_n_bytes", &c.client, acked, &rss);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -315,7 +315,7 @@ async fn primary_moved_between_brokers() {
     if real_broker_configured() {
         return;
     }
-    let rss = rss_kib();
+    let rss = measure().await;
     let c = Cluster::start(3, Duration::ZERO).await;
     let journal = "faults/moved";
     c.create(journal, CompressionCodec::Zstandard, 16 << 10, 3)
@@ -342,7 +342,7 @@ async fn primary_moved_between_brokers() {
     task.await.unwrap();
     assert!(moves.is_empty());
     let acked = compare(&c, &ledger, journal).await;
-    report("primary_moved_between_brokers", &c.client, acked, rss);
+    report("primary_moved_between_brokers", &c.client, acked, &rss);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -350,7 +350,7 @@ async fn bursts_of_unavailable_and_routing_statuses() {
     if real_broker_configured() {
         return;
     }
-    let rss = rss_kib();
+    let rss = measure().await;
     let c = Cluster::start(2, Duration::ZERO).await;
     let journal = "faults/bursts";
     c.create(journal, CompressionCodec::None, 16 << 10, 1).await;
@@ -403,7 +403,7 @@ async fn bursts_of_unavailable_and_routing_statuses() {
         "bursts_of_unavailable_and_routing_statuses",
         &c.client,
         acked,
-        rss,
+        &rss,
     );
 }
 
@@ -412,7 +412,7 @@ async fn assignment_disappears_and_comes_back() {
     if real_broker_configured() {
         return;
     }
-    let rss = rss_kib();
+    let rss = measure().await;
     // A long reassignment, so appends and reads meet the unassigned journal
     // (NO_JOURNAL_PRIMARY_BROKER, INSUFFICIENT_JOURNAL_BROKERS) for a while.
     let c = Cluster::start(2, Duration::from_millis(300)).await;
@@ -483,6 +483,6 @@ async fn assignment_disappears_and_comes_back() {
         "assignment_disappears_and_comes_back",
         &c.client,
         acked,
-        rss,
+        &rss,
     );
 }

@@ -276,9 +276,30 @@ fn status_kib(field: &str) -> u64 {
 /// few MiB, so growth past this means something holds what it should not.
 pub const RSS_GROWTH_LIMIT_KIB: u64 = 64 << 10;
 
+/// A fault test's memory baseline. The resident set is the whole test
+/// process's, so a test measuring it holds this lock from baseline to
+/// [`report`]: otherwise a neighbour's clusters and buffers count as its own
+/// growth (CI once saw 6 MiB -> 105 MiB that way).
+pub struct Measured {
+    _serial: tokio::sync::MutexGuard<'static, ()>,
+    before: u64,
+}
+
+static MEASURED: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits for the other measuring tests to finish, then takes the baseline.
+pub async fn measure() -> Measured {
+    let serial = MEASURED.lock().await;
+    Measured {
+        _serial: serial,
+        before: rss_kib(),
+    }
+}
+
 /// Prints one test's figures (the issue asks each fault test to show the
 /// retries it saw and its memory) and checks memory stayed bounded.
-pub fn report(test: &str, client: &Client, acked: u64, rss_before: u64) {
+pub fn report(test: &str, client: &Client, acked: u64, rss: &Measured) {
+    let rss_before = rss.before;
     let stats = client.stats().snapshot();
     let rss_after = rss_kib();
     eprintln!(
