@@ -205,9 +205,12 @@ impl Client {
         self.inner.auth.forget();
     }
 
-    /// `err`, recognised as a refused client certificate if it is a broken
-    /// connection after a broker asked for a certificate this client lacks
-    /// (TLS 1.3 brokers refuse after the handshake; the alert may be lost).
+    /// `err`, recognised as a client certificate problem if it is a broken
+    /// connection after a broker asked for a certificate: TLS 1.3 brokers
+    /// refuse after the handshake, and the alert may be lost to the race
+    /// with the first request (see `tls_watch`). Lacking a certificate, the
+    /// broker wanted one; having one, it refused it if the connection ended
+    /// before the broker answered anything.
     pub(crate) fn refine(&self, err: Error) -> Error {
         let broken = match &err {
             Error::Grpc(status) => {
@@ -218,7 +221,12 @@ impl Client {
             }
             _ => false,
         };
-        if broken && self.inner.tls.client_cert_requested(&self.inner.config.tls) {
+        if !broken {
+            return err;
+        }
+        let tls = &self.inner.config.tls;
+        let watch = self.inner.tls.watch(tls);
+        if tls.client_cert_pem.is_none() && watch.asked() {
             return Error::Security {
                 kind: crate::error::SecurityFailure::ClientCertificateRequired,
                 message: format!(
@@ -228,7 +236,23 @@ impl Client {
                 ),
             };
         }
+        if tls.client_cert_pem.is_some() && watch.refused() {
+            return Error::Security {
+                kind: crate::error::SecurityFailure::ClientCertificateRejected,
+                message: format!(
+                    "TLS: the broker closed the connection without answering after taking \
+                     the client certificate, so it refused it: use one issued by a CA the \
+                     broker trusts (its --tls-client-ca), valid now, for client \
+                     authentication ({err})"
+                ),
+            };
+        }
         err
+    }
+
+    /// What this client's TLS connections to brokers saw.
+    pub(crate) fn cert_watch(&self) -> &Arc<crate::tls_watch::CertWatch> {
+        self.inner.tls.watch(&self.inner.config.tls)
     }
 
     /// The rustls configuration this client uses for TLS.

@@ -42,6 +42,7 @@ pub mod spill_buffer;
 pub mod stats;
 pub mod store_health;
 pub mod tls;
+mod tls_watch;
 pub mod watched_list;
 
 pub use append::{append, ContentSource};

@@ -298,8 +298,12 @@ impl Client {
             // TLS through our own rustls configuration (shared with
             // fragment fetches); tonic's own TLS is not compiled in.
             let tls = self.tls_config()?;
-            let connector =
-                crate::tls::grpc_connector(&tls, config.tls.server_name.as_deref(), true);
+            let connector = crate::tls::grpc_connector(
+                &tls,
+                config.tls.server_name.as_deref(),
+                true,
+                self.cert_watch().clone(),
+            );
             builder.connect_with_connector_lazy(connector)
         } else {
             builder.connect_lazy()

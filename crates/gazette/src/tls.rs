@@ -6,7 +6,6 @@
 //! OpenSSL. Without a CA bundle the operating system's trust store is used,
 //! as Go's `crypto/tls` does.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use hyper_rustls::{FixedServerNameResolver, HttpsConnector};
@@ -16,6 +15,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::RootCertStore;
 
 use crate::error::{Error, Result};
+use crate::tls_watch::{CertWatch, WatchingConnector};
 
 /// How the client verifies brokers and stores, and proves itself to them.
 /// `Debug` shows which parts are set, never the private key.
@@ -121,38 +121,43 @@ fn parse_certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
     Ok(certs)
 }
 
-/// Notes that a server asked for a client certificate when there was none:
-/// with TLS 1.3 the broker's refusal comes after the handshake and may be
-/// lost as a closed connection, so this is how that failure is recognised.
+/// Gives the configured client certificate (if any) to servers that ask,
+/// noting that one asked: with TLS 1.3 the broker's refusal comes after the
+/// handshake and may be lost as a closed connection, so this (with
+/// [`CertWatch`]'s view of the connections) is how that failure is
+/// recognised.
 #[derive(Debug)]
-struct NoClientCert(Arc<AtomicBool>);
+struct NotingResolver {
+    key: Option<Arc<rustls::sign::CertifiedKey>>,
+    watch: Arc<CertWatch>,
+}
 
-impl rustls::client::ResolvesClientCert for NoClientCert {
+impl rustls::client::ResolvesClientCert for NotingResolver {
     fn resolve(
         &self,
         _: &[&[u8]],
         _: &[rustls::SignatureScheme],
     ) -> Option<Arc<rustls::sign::CertifiedKey>> {
-        self.0.store(true, Ordering::Relaxed);
-        None
+        self.watch.note_asked();
+        self.key.clone()
     }
 
     fn has_certs(&self) -> bool {
-        false
+        self.key.is_some()
     }
 }
 
 /// Builds the rustls client configuration of `config` (ALPN unset; the
 /// connectors set it).
 pub fn client_config(config: &TlsConfig) -> Result<rustls::ClientConfig> {
-    client_config_noting(config, &Arc::new(AtomicBool::new(false)))
+    client_config_noting(config, &Arc::default())
 }
 
-/// [`client_config`], setting `asked` when a server asks for a client
-/// certificate that `config` doesn't have.
+/// [`client_config`], telling `watch` when a server asks for a client
+/// certificate.
 fn client_config_noting(
     config: &TlsConfig,
-    asked: &Arc<AtomicBool>,
+    watch: &Arc<CertWatch>,
 ) -> Result<rustls::ClientConfig> {
     let roots = match &config.ca_pem {
         Some(pem) => {
@@ -170,8 +175,8 @@ fn client_config_noting(
         .with_safe_default_protocol_versions()
         .map_err(|e| invalid(format!("TLS: {e}")))?
         .with_root_certificates(roots);
-    let tls = match (&config.client_cert_pem, &config.client_key_pem) {
-        (None, None) => builder.with_client_cert_resolver(Arc::new(NoClientCert(asked.clone()))),
+    let key = match (&config.client_cert_pem, &config.client_key_pem) {
+        (None, None) => None,
         (Some(cert), Some(key)) => {
             let chain = parse_certs(cert, "TLS client certificate")?;
             // The key's parse error is not shown: it could quote key bytes.
@@ -182,11 +187,13 @@ fn client_config_noting(
                         .into(),
                 )
             })?;
-            builder.with_client_auth_cert(chain, key).map_err(|e| {
-                invalid(format!(
-                    "TLS client certificate and key don't go together ({e})"
-                ))
-            })?
+            let certified =
+                rustls::sign::CertifiedKey::from_der(chain, key, &provider()).map_err(|e| {
+                    invalid(format!(
+                        "TLS client certificate and key don't go together ({e})"
+                    ))
+                })?;
+            Some(Arc::new(certified))
         }
         _ => {
             return Err(invalid(
@@ -194,7 +201,10 @@ fn client_config_noting(
             ))
         }
     };
-    Ok(tls)
+    Ok(builder.with_client_cert_resolver(Arc::new(NotingResolver {
+        key,
+        watch: watch.clone(),
+    })))
 }
 
 /// Checks `config.server_name` as a TLS server name.
@@ -209,12 +219,14 @@ pub fn check_server_name(config: &TlsConfig) -> Result<()> {
     Ok(())
 }
 
-/// The connector of `https://` broker channels: TLS with ALPN `h2`.
+/// The connector of `https://` broker channels: TLS with ALPN `h2`, each
+/// connection reporting to `watch`.
 pub(crate) fn grpc_connector(
     tls: &rustls::ClientConfig,
     server_name: Option<&str>,
     connect_nodelay: bool,
-) -> HttpsConnector<HttpConnector> {
+    watch: Arc<CertWatch>,
+) -> WatchingConnector<HttpsConnector<HttpConnector>> {
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(connect_nodelay);
@@ -225,7 +237,7 @@ pub(crate) fn grpc_connector(
         Some(name) => builder.with_server_name_resolver(FixedServerNameResolver::new(name)),
         None => builder,
     };
-    builder.enable_http2().wrap_connector(http)
+    WatchingConnector::new(builder.enable_http2().wrap_connector(http), watch)
 }
 
 /// The connector of fragment fetches: `http://` as before, `https://` over
@@ -246,12 +258,11 @@ pub(crate) fn fragment_connector(
 
 /// The TLS configuration of a client with default [`TlsConfig`], shared by
 /// every such client and by transports made without one.
-/// Set when a server asked a client of the default configuration for a
-/// certificate.
-static DEFAULT_ASKED: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+/// What the connections of clients of the default configuration saw.
+static DEFAULT_WATCH: OnceLock<Arc<CertWatch>> = OnceLock::new();
 
-fn default_asked() -> &'static Arc<AtomicBool> {
-    DEFAULT_ASKED.get_or_init(|| Arc::new(AtomicBool::new(false)))
+fn default_watch() -> &'static Arc<CertWatch> {
+    DEFAULT_WATCH.get_or_init(Arc::default)
 }
 
 pub(crate) fn default_client_config() -> Result<Arc<rustls::ClientConfig>> {
@@ -259,7 +270,7 @@ pub(crate) fn default_client_config() -> Result<Arc<rustls::ClientConfig>> {
         OnceLock::new();
     DEFAULT
         .get_or_init(|| {
-            client_config_noting(&TlsConfig::default(), default_asked())
+            client_config_noting(&TlsConfig::default(), default_watch())
                 .map(Arc::new)
                 .map_err(|e| e.to_string())
         })
@@ -272,26 +283,25 @@ pub(crate) fn default_client_config() -> Result<Arc<rustls::ClientConfig>> {
 #[derive(Default)]
 pub(crate) struct LazyTls {
     cell: OnceLock<std::result::Result<Arc<rustls::ClientConfig>, String>>,
-    asked: Arc<AtomicBool>,
+    watch: Arc<CertWatch>,
 }
 
 impl LazyTls {
     /// A configuration built now (to report a bad PEM at client creation).
     pub fn built(config: &TlsConfig) -> Result<Self> {
         let lazy = LazyTls::default();
-        let built = client_config_noting(config, &lazy.asked)?;
+        let built = client_config_noting(config, &lazy.watch)?;
         let _ = lazy.cell.set(Ok(Arc::new(built)));
         Ok(lazy)
     }
 
-    /// True once a server asked for a client certificate this client lacks.
-    pub fn client_cert_requested(&self, config: &TlsConfig) -> bool {
-        let asked = if config.is_customized() {
-            &self.asked
+    /// What this client's TLS connections saw.
+    pub fn watch(&self, config: &TlsConfig) -> &Arc<CertWatch> {
+        if config.is_customized() {
+            &self.watch
         } else {
-            default_asked()
-        };
-        asked.load(Ordering::Relaxed)
+            default_watch()
+        }
     }
 
     pub fn get(&self, config: &TlsConfig) -> Result<Arc<rustls::ClientConfig>> {
@@ -300,7 +310,7 @@ impl LazyTls {
         }
         self.cell
             .get_or_init(|| {
-                client_config_noting(config, &self.asked)
+                client_config_noting(config, &self.watch)
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })

@@ -488,3 +488,52 @@ fn debug_output_shows_no_secret() {
         assert!(!shown.contains(secret), "{shown}");
     }
 }
+
+/// Under TLS 1.3 the broker refuses a client certificate after the client
+/// has finished its side of the handshake, so the refusal races the first
+/// request on the connection. On a multi-threaded runtime (as the C library
+/// runs) every fresh client must still see ClientCertificateRejected, not
+/// the connection's end as a cancelled or unknown gRPC status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_client_certificate_is_named_however_the_race_goes() {
+    if real_broker() {
+        return;
+    }
+    let certs = CertSet::generate().unwrap();
+    let dev = broker(Some(certs.mutual_server()), None).await;
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for _ in 0..40 {
+        let mut config = tls_config(&dev, &certs.ca_pem);
+        config.tls.client_cert_pem = Some(certs.rogue_client_cert_pem.clone().into_bytes());
+        config.tls.client_key_pem = Some(certs.rogue_client_key_pem.clone().into_bytes());
+        let client = Client::new(config).unwrap();
+        let err = gazette::list_all_journals(&client, Default::default())
+            .await
+            .unwrap_err();
+        let name = match &err {
+            Error::Security { kind, .. } => format!("{kind:?}"),
+            other => format!("{other:?}"),
+        };
+        *seen.entry(name).or_default() += 1;
+    }
+    assert_eq!(
+        seen.keys().collect::<Vec<_>>(),
+        ["ClientCertificateRejected"],
+        "{seen:?}"
+    );
+
+    // A trusted certificate's connection that the broker answered, then
+    // lost when the broker stopped, is an outage, not a refusal.
+    let mut config = tls_config(&dev, &certs.ca_pem);
+    config.tls.client_cert_pem = Some(certs.client_cert_pem.clone().into_bytes());
+    config.tls.client_key_pem = Some(certs.client_key_pem.clone().into_bytes());
+    let client = Client::new(config).unwrap();
+    gazette::list_all_journals(&client, Default::default())
+        .await
+        .unwrap();
+    assert!(dev.stop_broker(0).await);
+    let err = gazette::list_all_journals(&client, Default::default())
+        .await
+        .unwrap_err();
+    assert!(!matches!(err, Error::Security { .. }), "{err:?}");
+}
