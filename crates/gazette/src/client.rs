@@ -240,10 +240,13 @@ impl Client {
             return Error::Security {
                 kind: crate::error::SecurityFailure::ClientCertificateRejected,
                 message: format!(
-                    "TLS: the broker closed the connection without answering after taking \
-                     the client certificate, so it refused it: use one issued by a CA the \
-                     broker trusts (its --tls-client-ca), valid now, for client \
-                     authentication ({err})"
+                    concat!(
+                        "TLS: the broker closed the connection without answering after \
+                         taking the client certificate, so it refused it: ",
+                        crate::security_errors::cert_refused_fix!(),
+                        " ({})"
+                    ),
+                    err
                 ),
             };
         }

@@ -47,6 +47,16 @@ impl SecurityFailure {
     }
 }
 
+/// What to do about a refused client certificate (also said by
+/// `Client::refine`, which recognises a refusal whose alert was lost).
+macro_rules! cert_refused_fix {
+    () => {
+        "use one issued by a CA the broker trusts (its --tls-client-ca), valid now, \
+         for client authentication"
+    };
+}
+pub(crate) use cert_refused_fix;
+
 fn security(kind: SecurityFailure, message: String) -> Error {
     Error::Security { kind, message }
 }
@@ -137,8 +147,10 @@ fn from_rustls(err: &rustls::Error) -> Error {
             | A::AccessDenied,
         ) => (
             K::ClientCertificateRejected,
-            "the broker refused the client certificate: use one issued by a CA the \
-             broker trusts (its --tls-client-ca), valid now, for client authentication",
+            concat!(
+                "the broker refused the client certificate: ",
+                cert_refused_fix!()
+            ),
         ),
         _ => (
             K::Handshake,

@@ -153,18 +153,24 @@ impl<S: Read + Unpin> Read for Watched<S> {
     }
 }
 
+impl<S> Watched<S> {
+    /// Passes a write-side poll through, noting a failure as the end.
+    fn noting<T>(&mut self, polled: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if let Poll::Ready(Err(_)) = polled {
+            self.end();
+        }
+        polled
+    }
+}
+
 impl<S: Write + Unpin> Write for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if let Poll::Ready(Err(_)) = polled {
-            this.end();
-        }
-        polled
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.noting(polled)
     }
 
     fn poll_write_vectored(
@@ -172,12 +178,8 @@ impl<S: Write + Unpin> Write for Watched<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let this = &mut *self;
-        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Err(_)) = polled {
-            this.end();
-        }
-        polled
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.noting(polled)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -185,12 +187,8 @@ impl<S: Write + Unpin> Write for Watched<S> {
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = &mut *self;
-        let polled = Pin::new(&mut this.inner).poll_flush(cx);
-        if let Poll::Ready(Err(_)) = polled {
-            this.end();
-        }
-        polled
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        self.noting(polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

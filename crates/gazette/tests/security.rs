@@ -48,6 +48,13 @@ fn tls_config(dev: &DevBroker, ca: &str) -> ClientConfig {
     config
 }
 
+/// `config` presenting the client certificate `cert` with its key `key`.
+fn with_client_cert(mut config: ClientConfig, cert: &str, key: &str) -> ClientConfig {
+    config.tls.client_cert_pem = Some(cert.as_bytes().to_vec());
+    config.tls.client_key_pem = Some(key.as_bytes().to_vec());
+    config
+}
+
 fn spec(name: &str) -> JournalSpec {
     JournalSpec {
         name: name.into(),
@@ -196,9 +203,11 @@ async fn mutual_tls_requires_a_trusted_client_certificate() {
     let certs = CertSet::generate().unwrap();
     let dev = broker(Some(certs.mutual_server()), None).await;
 
-    let mut config = tls_config(&dev, &certs.ca_pem);
-    config.tls.client_cert_pem = Some(certs.client_cert_pem.clone().into_bytes());
-    config.tls.client_key_pem = Some(certs.client_key_pem.clone().into_bytes());
+    let config = with_client_cert(
+        tls_config(&dev, &certs.ca_pem),
+        &certs.client_cert_pem,
+        &certs.client_key_pem,
+    );
     let client = Client::new(config).unwrap();
     assert_eq!(
         round_trip(&client, "mtls/a", "mutual\n").await.unwrap(),
@@ -215,9 +224,11 @@ async fn mutual_tls_requires_a_trusted_client_certificate() {
         "{err}"
     );
 
-    let mut config = tls_config(&dev, &certs.ca_pem);
-    config.tls.client_cert_pem = Some(certs.rogue_client_cert_pem.clone().into_bytes());
-    config.tls.client_key_pem = Some(certs.rogue_client_key_pem.clone().into_bytes());
+    let config = with_client_cert(
+        tls_config(&dev, &certs.ca_pem),
+        &certs.rogue_client_cert_pem,
+        &certs.rogue_client_key_pem,
+    );
     let client = Client::new(config).unwrap();
     let err = gazette::list_all_journals(&client, Default::default())
         .await
@@ -503,9 +514,11 @@ async fn a_refused_client_certificate_is_named_however_the_race_goes() {
     let dev = broker(Some(certs.mutual_server()), None).await;
     let mut seen = std::collections::BTreeMap::<String, usize>::new();
     for _ in 0..40 {
-        let mut config = tls_config(&dev, &certs.ca_pem);
-        config.tls.client_cert_pem = Some(certs.rogue_client_cert_pem.clone().into_bytes());
-        config.tls.client_key_pem = Some(certs.rogue_client_key_pem.clone().into_bytes());
+        let config = with_client_cert(
+            tls_config(&dev, &certs.ca_pem),
+            &certs.rogue_client_cert_pem,
+            &certs.rogue_client_key_pem,
+        );
         let client = Client::new(config).unwrap();
         let err = gazette::list_all_journals(&client, Default::default())
             .await
@@ -524,9 +537,11 @@ async fn a_refused_client_certificate_is_named_however_the_race_goes() {
 
     // A trusted certificate's connection that the broker answered, then
     // lost when the broker stopped, is an outage, not a refusal.
-    let mut config = tls_config(&dev, &certs.ca_pem);
-    config.tls.client_cert_pem = Some(certs.client_cert_pem.clone().into_bytes());
-    config.tls.client_key_pem = Some(certs.client_key_pem.clone().into_bytes());
+    let config = with_client_cert(
+        tls_config(&dev, &certs.ca_pem),
+        &certs.client_cert_pem,
+        &certs.client_key_pem,
+    );
     let client = Client::new(config).unwrap();
     gazette::list_all_journals(&client, Default::default())
         .await
